@@ -1,0 +1,98 @@
+"""Guard types by name: the policy's ``type:`` key picks a factory here.
+
+A registry is an explicit object (no module-level mutable state); the default
+one knows the built-in guards and is built fresh by :func:`default_registry`.
+Model guard types register lazily so the core install never imports torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pydantic
+
+from .base import Guard
+from .errors import GuardConfigError
+
+__all__ = ["GuardRegistry", "GuardType", "default_registry"]
+
+@dataclass(frozen=True, slots=True)
+class GuardType:
+    """How to build one guard type: a settings model and a constructor.
+
+    ``module`` and ``attribute`` name the guard class, imported on first use.
+    The class must accept ``(name: str, settings: <settings model>)`` and expose
+    ``Settings``, a pydantic model of its own keys (``extra="forbid"``).
+    """
+
+    name: str
+    module: str
+    attribute: str
+    extra: str | None = None  # pip extra that provides its dependencies
+
+    def load(self) -> Any:
+        try:
+            module = importlib.import_module(self.module)
+        except ImportError as exc:
+            if self.extra is None:
+                raise
+            from .errors import MissingExtraError
+
+            raise MissingExtraError(
+                f"guard type {self.name!r} needs the optional dependencies of "
+                f"sluicegate[{self.extra}]: pip install 'sluicegate[{self.extra}]' ({exc})"
+            ) from exc
+        return getattr(module, self.attribute)
+
+class GuardRegistry:
+    def __init__(self, types: Mapping[str, GuardType] | None = None) -> None:
+        self._types: dict[str, GuardType] = dict(types or {})
+
+    def register(self, guard_type: GuardType) -> None:
+        self._types[guard_type.name] = guard_type
+
+    def names(self) -> list[str]:
+        return sorted(self._types)
+
+    def settings_model(self, type_name: str) -> type[pydantic.BaseModel]:
+        settings: type[pydantic.BaseModel] = self._get(type_name).load().Settings
+        return settings
+
+    def create(self, name: str, type_name: str, settings: Mapping[str, Any]) -> Guard:
+        """Validate ``settings`` for ``type_name`` and build the guard called ``name``."""
+        cls = self._get(type_name).load()
+        try:
+            parsed = cls.Settings.model_validate(dict(settings))
+        except pydantic.ValidationError as exc:
+            first = exc.errors()[0]
+            raise GuardConfigError(
+                f"guard {name!r} ({type_name}): {first['msg']}", field=tuple(first["loc"])
+            ) from exc
+        guard: Guard = cls(name, parsed)
+        return guard
+
+    def _get(self, type_name: str) -> GuardType:
+        try:
+            return self._types[type_name]
+        except KeyError:
+            known = ", ".join(self.names())
+            raise GuardConfigError(
+                f"unknown guard type {type_name!r}; known types: {known}", field=("type",)
+            ) from None
+
+_BUILTIN: tuple[tuple[str, str, str], ...] = (
+    ("pii", "sluicegate.guards.pii", "PIIGuard"),
+    ("secrets", "sluicegate.guards.secrets", "SecretsGuard"),
+    ("injection", "sluicegate.guards.injection", "InjectionGuard"),
+    ("refusal", "sluicegate.guards.refusal", "RefusalGuard"),
+    ("keywords", "sluicegate.guards.keywords", "KeywordGuard"),
+    ("regex", "sluicegate.guards.regex", "RegexGuard"),
+    ("language", "sluicegate.guards.language", "LanguageGuard"),
+)
+
+def default_registry() -> GuardRegistry:
+    """A new registry holding every built-in guard type."""
+    return GuardRegistry({name: GuardType(name, mod, attr) for name, mod, attr in _BUILTIN})
