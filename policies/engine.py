@@ -1,0 +1,126 @@
+"""Turn guard outcomes into a :class:`PolicyDecision` by evaluating the rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..guards.runner import GuardOutcome
+from .decisions import Action, DecisionReason, PolicyDecision, RuleMatch, Stage
+from .expressions import make_context
+from .schema import ErrorMode
+
+if TYPE_CHECKING:
+    from .policy import CompiledRule, Policy
+
+__all__ = ["RequestInfo", "decide", "dry_run"]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestInfo:
+    """What rules may know about the request (``request`` in CEL)."""
+
+    route: str = ""
+    model: str = ""
+    user: str = ""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def as_cel(self) -> dict[str, Any]:
+        return {
+            "route": self.route, "model": self.model, "user": self.user,
+            "metadata": dict(self.metadata), "headers": dict(self.headers),
+        }
+
+
+def decide(
+    policy: Policy,
+    stage: Stage,
+    outcomes: Mapping[str, GuardOutcome],
+    request: RequestInfo,
+    *,
+    escalation_round: bool = False,
+) -> PolicyDecision:
+    """Apply ``policy``'s rules for ``stage``. In the escalation round,
+    escalate rules are skipped: a second decision cannot escalate again."""
+    rules = policy.rules_for(stage)
+    scores = dict.fromkeys(policy.score_keys, 0.0)
+    findings: list[dict[str, Any]] = []
+    failed_closed: list[str] = []
+    failed_open: list[str] = []
+    for name, outcome in outcomes.items():
+        if outcome.result is None:
+            binding = policy.guards[name]
+            (failed_closed if binding.on_error is ErrorMode.BLOCK else failed_open).append(name)
+            continue
+        for finding in outcome.result.findings:
+            key = f"{name}.{finding.category}"
+            if finding.score > scores.get(key, 0.0):
+                scores[key] = finding.score
+            if finding.score > scores[name]:
+                scores[name] = finding.score
+            span = finding.span
+            findings.append({
+                "guard": name, "category": finding.category, "score": finding.score,
+                "start": span.start if span else -1, "end": span.end if span else -1,
+            })
+
+    context = make_context({
+        "scores": scores, "findings": findings, "stage": stage.value, "request": request.as_cel(),
+    }) if rules else None
+    matches: list[RuleMatch] = []
+    rule_errors: list[str] = []
+    for rule in rules:
+        if escalation_round and rule.action is Action.ESCALATE:
+            continue
+        try:
+            matched = rule.condition.evaluate(context)
+        except Exception as exc:  # a rule that cannot be evaluated must not let text through
+            rule_errors.append(f"{rule.name}: {exc}")
+            continue
+        if matched:
+            matches.append(RuleMatch(rule.name, rule.action, rule.message, rule.redact))
+
+    default_message = policy.spec.block_message if stage is Stage.INPUT else (
+        policy.spec.output_block_message
+    )
+    if failed_closed or rule_errors:
+        return PolicyDecision(
+            stage, Action.BLOCK, DecisionReason.GUARD_ERROR_FAIL_CLOSED, tuple(matches),
+            _message(matches, Action.BLOCK) or default_message,
+            failed_guards=(*failed_closed, *(f"rule:{e}" for e in rule_errors)),
+            fail_open_guards=tuple(failed_open),
+        )
+    if matches:
+        action = max((m.action for m in matches), key=lambda a: a.rank)
+        reason = DecisionReason.RULE
+    else:
+        action = Action(policy.spec.default_action)
+        reason = DecisionReason.DEFAULT
+    message = _message(matches, action) or (default_message if action is Action.BLOCK else None)
+    return PolicyDecision(
+        stage, action, reason, tuple(matches), message, fail_open_guards=tuple(failed_open),
+    )
+
+
+def _message(matches: list[RuleMatch], action: Action) -> str | None:
+    for match in matches:
+        if match.action is action and match.message:
+            return match.message
+    return None
+
+
+def dry_run(rule: CompiledRule, score_keys: frozenset[str]) -> str | None:
+    """Evaluate ``rule`` once on zero scores; return the problem, if any."""
+    context = make_context({
+        "scores": dict.fromkeys(score_keys, 0.0),
+        "findings": [{"guard": "", "category": "", "score": 0.0, "start": 0, "end": 0}],
+        "stage": "input",
+        "request": RequestInfo().as_cel(),
+    })
+    try:
+        rule.condition.evaluate(context)
+    except Exception as exc:
+        return str(exc)
+    return None

@@ -1,0 +1,115 @@
+"""Run a policy on texts: guards, decision, escalation, redaction.
+
+This is the engine every front end shares: the HTTP proxy, the LiteLLM
+guardrail, ``sluicegate check`` and ``sluicegate policy test``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..guards.runner import GuardCall, GuardOutcome, GuardRunner
+from .decisions import Action, DecisionReason, PolicyDecision, Stage
+from .engine import RequestInfo, decide
+from .policy import GuardBinding, Policy
+from .redaction import RedactionSpan, redaction_spans
+from .schema import ErrorMode
+
+__all__ = ["Escalation", "Evaluation", "PolicyEvaluator"]
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """What happened when a rule escalated."""
+
+    guards: tuple[str, ...]
+    succeeded: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    decision: PolicyDecision
+    outcomes: dict[str, GuardOutcome]  # every guard that ran, escalation guards included
+    escalation: Escalation | None = None
+    redactions: tuple[RedactionSpan, ...] = ()  # set when the action is REDACT
+
+
+class PolicyEvaluator:
+    def __init__(self, runner: GuardRunner | None = None) -> None:
+        self.runner = runner or GuardRunner()
+
+    async def evaluate(
+        self, policy: Policy, stage: Stage, texts: Sequence[str], request: RequestInfo
+    ) -> list[Evaluation]:
+        """One evaluation per text; the texts are scanned as one batch."""
+        if not texts:
+            return []
+        reports = await self.runner.run(_calls(policy.guards_for(stage)), texts)
+        evaluations = []
+        for text, outcomes in zip(texts, reports, strict=True):
+            decision = decide(policy, stage, outcomes, request)
+            escalation = None
+            if decision.action is Action.ESCALATE:
+                decision, outcomes, escalation = await self._escalate(
+                    policy, stage, text, outcomes, decision, request
+                )
+            spans: tuple[RedactionSpan, ...] = ()
+            if decision.action is Action.REDACT:
+                spans = tuple(
+                    redaction_spans(decision, outcomes, policy.spec.redaction.placeholder)
+                )
+            evaluations.append(Evaluation(decision, outcomes, escalation, spans))
+        return evaluations
+
+    async def _escalate(
+        self,
+        policy: Policy,
+        stage: Stage,
+        text: str,
+        outcomes: dict[str, GuardOutcome],
+        first: PolicyDecision,
+        request: RequestInfo,
+    ) -> tuple[PolicyDecision, dict[str, GuardOutcome], Escalation]:
+        bindings = policy.escalation_guards(stage)
+        names = tuple(b.name for b in bindings)
+        if not bindings:
+            return (_escalation_failed(policy, first), outcomes,
+                    Escalation(names, False, "no escalation guards for this stage"))
+        [extra] = await self.runner.run(_calls(bindings), [text])
+        merged = {**outcomes, **extra}
+        errors = [f"{o.guard}: {o.error}" for o in extra.values() if o.error is not None]
+        if errors:
+            return (_escalation_failed(policy, first), merged,
+                    Escalation(names, False, "; ".join(errors)))
+        second = decide(policy, stage, merged, request, escalation_round=True)
+        final = PolicyDecision(
+            second.stage, second.action, second.reason, second.matches, second.message,
+            second.failed_guards, Action.ESCALATE, second.fail_open_guards,
+        )
+        return final, merged, Escalation(names, True)
+
+
+def _calls(bindings: Sequence[GuardBinding]) -> list[GuardCall]:
+    return [GuardCall(b.guard, b.timeout_s) for b in bindings]
+
+
+def _escalation_failed(policy: Policy, first: PolicyDecision) -> PolicyDecision:
+    """``on_escalation_failure``: block, or fall back to the strongest
+    non-escalate action that matched (recorded as failing open)."""
+    if policy.spec.on_escalation_failure is ErrorMode.BLOCK:
+        message = first.message or (
+            policy.spec.block_message if first.stage is Stage.INPUT
+            else policy.spec.output_block_message
+        )
+        return PolicyDecision(
+            first.stage, Action.BLOCK, DecisionReason.ESCALATION_FAILURE, first.matches,
+            message, first.failed_guards, Action.ESCALATE, first.fail_open_guards,
+        )
+    others = [m.action for m in first.matches if m.action is not Action.ESCALATE]
+    action = max(others, key=lambda a: a.rank, default=Action.ALLOW)
+    return PolicyDecision(
+        first.stage, action, DecisionReason.ESCALATION_FAILURE, first.matches, first.message,
+        first.failed_guards, Action.ESCALATE, (*first.fail_open_guards, "escalation"),
+    )

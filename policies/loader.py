@@ -1,0 +1,162 @@
+"""Load a policy file: parse, validate against the schema, build guards,
+compile every rule once. Every error names file, line and key."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import yaml
+
+from ..guards.errors import GuardConfigError, MissingExtraError
+from ..guards.registry import GuardRegistry, default_registry
+from .decisions import Stage
+from .engine import dry_run
+from .errors import PolicyError
+from .expressions import ConditionError, compile_condition
+from .policy import CompiledRule, GuardBinding, Policy
+from .schema import COMMON_GUARD_KEYS, PolicySpec, PolicyTestCase
+from .source import KeyPath, PolicySource, parse_source
+
+__all__ = ["PolicyLoader", "test_file_for"]
+
+
+def test_file_for(path: Path) -> Path:
+    """OPA-style sidecar: ``strict.yaml`` keeps its cases in ``strict_test.yaml``."""
+    return path.with_name(f"{path.stem}_test{path.suffix}")
+
+
+class PolicyLoader:
+    def __init__(self, registry: GuardRegistry | None = None) -> None:
+        self.registry = registry or default_registry()
+
+    def load_file(self, path: str | Path, *, name: str | None = None) -> Policy:
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PolicyError(f"cannot read policy: {exc}", path=path) from None
+        tests: list[PolicyTestCase] = []
+        sidecar = test_file_for(path)
+        if sidecar.is_file():
+            tests = self._load_tests(sidecar)
+        return self.load_text(text, path=str(path), name=name or path.stem, extra_tests=tests)
+
+    def load_text(
+        self, text: str, *, path: str = "<policy>", name: str = "policy",
+        extra_tests: list[PolicyTestCase] | None = None,
+    ) -> Policy:
+        source = self._parse(text, path)
+        spec = self._validate(source)
+        guards = self._build_guards(spec, source)
+        known = frozenset(
+            key
+            for binding in guards.values()
+            for key in (binding.name, *(f"{binding.name}.{c}" for c in binding.guard.categories))
+        )
+        rules = tuple(self._compile_rules(spec, source, known))
+        tests = (*spec.tests, *(extra_tests or []))
+        for i, case in enumerate(tests):
+            for finding in case.findings or []:
+                if finding not in known:
+                    raise PolicyError(
+                        f"test expects unknown finding {finding!r}", path=path,
+                        line=source.line_of(("tests", i, "findings")), key=f"tests[{i}].findings",
+                    )
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+        return Policy(name, path, spec, guards, rules, known, tuple(tests), digest)
+
+    # -- steps ---------------------------------------------------------------
+
+    def _parse(self, text: str, path: str) -> PolicySource:
+        try:
+            source = parse_source(text, path)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark is not None else None
+            raise PolicyError(f"invalid YAML: {exc.problem or exc}", path=path, line=line) from None
+        except yaml.YAMLError as exc:
+            raise PolicyError(f"invalid YAML: {exc}", path=path) from None
+        if not isinstance(source.data, Mapping):
+            raise PolicyError("a policy must be a mapping with version, guards and rules", path=path)
+        return source
+
+    def _validate(self, source: PolicySource) -> PolicySpec:
+        try:
+            return PolicySpec.model_validate(source.data)
+        except pydantic.ValidationError as exc:
+            error = exc.errors()[0]
+            loc = tuple(error["loc"])
+            raise _error(source, loc, error["msg"]) from None
+
+    def _build_guards(self, spec: PolicySpec, source: PolicySource) -> dict[str, GuardBinding]:
+        for i, name in enumerate(spec.escalation):
+            if name not in spec.guards:
+                raise _error(source, ("escalation", i), f"escalation guard {name!r} is not declared")
+        escalation = set(spec.escalation)
+        bindings: dict[str, GuardBinding] = {}
+        for name, guard_spec in spec.guards.items():
+            settings = {k: v for k, v in guard_spec.type_settings().items()
+                        if k not in COMMON_GUARD_KEYS}
+            try:
+                guard = self.registry.create(name, guard_spec.type, settings)
+            except MissingExtraError as exc:
+                raise _error(source, ("guards", name, "type"), str(exc)) from None
+            except GuardConfigError as exc:
+                loc: KeyPath = ("guards", name, *exc.field)
+                raise _error(source, loc, str(exc)) from None
+            on_error = guard_spec.on_error or spec.on_guard_error
+            bindings[name] = GuardBinding(guard, guard_spec, on_error, name in escalation)
+        return bindings
+
+    def _compile_rules(
+        self, spec: PolicySpec, source: PolicySource, known: frozenset[str]
+    ) -> list[CompiledRule]:
+        compiled: list[CompiledRule] = []
+        seen: set[str] = set()
+        for i, rule in enumerate(spec.rules):
+            if rule.name in seen:
+                raise _error(source, ("rules", i, "name"), f"duplicate rule name {rule.name!r}")
+            seen.add(rule.name)
+            for selector in rule.redact or []:
+                if selector not in known:
+                    raise _error(source, ("rules", i, "redact"), f"unknown redact target {selector!r}")
+            try:
+                condition = compile_condition(rule.when, known)
+            except ConditionError as exc:
+                raise _error(source, ("rules", i, "when"), f"rule {rule.name!r}: {exc}") from None
+            stages = frozenset(Stage) if rule.stage == "both" else frozenset({Stage(rule.stage)})
+            compiled_rule = CompiledRule(
+                rule.name, stages, condition, rule.action, rule.message,
+                tuple(rule.redact) if rule.redact is not None else None,
+                source.line_of(("rules", i)),
+            )
+            # Evaluate once on an all-zero context so type errors (comparing a
+            # score with a string, a misspelt field) surface now, not per request.
+            problem = dry_run(compiled_rule, known)
+            if problem:
+                raise _error(source, ("rules", i, "when"), f"rule {rule.name!r}: {problem}")
+            compiled.append(compiled_rule)
+        return compiled
+
+    def _load_tests(self, path: Path) -> list[PolicyTestCase]:
+        source = self._parse(path.read_text(encoding="utf-8"), str(path))
+        cases: Any = source.data.get("tests") if isinstance(source.data, Mapping) else None
+        if not isinstance(cases, list):
+            raise PolicyError("a test file must have a `tests:` list", path=path)
+        parsed: list[PolicyTestCase] = []
+        for i, case in enumerate(cases):
+            try:
+                parsed.append(PolicyTestCase.model_validate(case))
+            except pydantic.ValidationError as exc:
+                error = exc.errors()[0]
+                raise _error(source, ("tests", i, *error["loc"]), error["msg"]) from None
+        return parsed
+
+
+def _error(source: PolicySource, loc: KeyPath, message: str) -> PolicyError:
+    key = ".".join(str(part) for part in loc) if loc else None
+    return PolicyError(message, path=source.path, line=source.line_of(loc), key=key)

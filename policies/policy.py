@@ -1,0 +1,75 @@
+"""A loaded policy: validated spec, built guards and compiled rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..guards.base import Guard
+from .decisions import Action, Stage
+from .expressions import CompiledCondition
+from .schema import ErrorMode, GuardSpec, PolicySpec, PolicyTestCase
+
+__all__ = ["CompiledRule", "GuardBinding", "Policy"]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    name: str
+    stages: frozenset[Stage]
+    condition: CompiledCondition
+    action: Action
+    message: str | None
+    redact: tuple[str, ...] | None
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GuardBinding:
+    """A guard instance with the policy's settings for running it."""
+
+    guard: Guard
+    spec: GuardSpec
+    on_error: ErrorMode
+    escalation_only: bool
+
+    @property
+    def name(self) -> str:
+        return self.guard.name
+
+    @property
+    def timeout_s(self) -> float:
+        return self.spec.timeout_ms / 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    name: str
+    path: str
+    spec: PolicySpec
+    guards: dict[str, GuardBinding]
+    rules: tuple[CompiledRule, ...]
+    score_keys: frozenset[str]
+    tests: tuple[PolicyTestCase, ...] = ()
+    digest: str = ""
+    # Per-stage views, computed once: the request path only reads them.
+    _guards: dict[Stage, list[GuardBinding]] = field(default_factory=dict, repr=False)
+    _escalation: dict[Stage, list[GuardBinding]] = field(default_factory=dict, repr=False)
+    _rules: dict[Stage, list[CompiledRule]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for stage in Stage:
+            bindings = [b for b in self.guards.values() if stage.value in b.spec.stages]
+            self._guards[stage] = [b for b in bindings if not b.escalation_only]
+            self._escalation[stage] = [b for b in bindings if b.escalation_only]
+            self._rules[stage] = [rule for rule in self.rules if stage in rule.stages]
+
+    def guards_for(self, stage: Stage) -> list[GuardBinding]:
+        """Guards that run on every request at ``stage``."""
+        return self._guards[stage]
+
+    def escalation_guards(self, stage: Stage) -> list[GuardBinding]:
+        """Guards that run only when a rule at ``stage`` escalates."""
+        return self._escalation[stage]
+
+    def rules_for(self, stage: Stage) -> list[CompiledRule]:
+        return self._rules[stage]

@@ -1,0 +1,145 @@
+"""The shape of a policy file, as pydantic models.
+
+Guard-type settings are validated by the guard registry (each type owns its
+keys); :mod:`sluicegate.policies.jsonschema` stitches both into the published
+JSON Schema.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .decisions import Action
+
+__all__ = [
+    "BlockResponse",
+    "ErrorMode",
+    "GuardSpec",
+    "InputScope",
+    "PolicySpec",
+    "PolicyTestCase",
+    "RedactionSpec",
+    "RuleSpec",
+    "StreamingMode",
+]
+
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ErrorMode(StrEnum):
+    BLOCK = "block"
+    ALLOW = "allow"
+
+
+class InputScope(StrEnum):
+    LAST_USER = "last_user"
+    ALL_USER = "all_user"
+    CONVERSATION = "conversation"
+
+
+class StreamingMode(StrEnum):
+    BUFFER = "buffer"
+    PASSTHROUGH = "passthrough"
+
+
+class BlockResponse(StrEnum):
+    ERROR = "error"
+    MESSAGE = "message"
+
+
+#: keys every guard accepts; the rest belong to the guard type
+COMMON_GUARD_KEYS = frozenset({"type", "timeout_ms", "on_error", "stages", "description"})
+
+
+class GuardSpec(BaseModel):
+    """One named guard instance. Keys other than the common ones are the
+    guard type's settings and are checked by that type."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    type: str = Field(description="Guard type, e.g. pii, secrets, injection, keywords, regex.")
+    timeout_ms: float = Field(1000.0, gt=0, description="Per-call timeout.")
+    on_error: ErrorMode | None = Field(
+        None, description="What a failure or timeout of this guard means; default: policy's on_guard_error."
+    )
+    stages: list[Literal["input", "output"]] = Field(
+        default_factory=lambda: ["input", "output"], description="Stages this guard runs on."
+    )
+    description: str | None = None
+
+    def type_settings(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class RuleSpec(_Strict):
+    name: str = Field(pattern=NAME_PATTERN)
+    when: str = Field(description="CEL expression over scores, findings, stage and request.")
+    action: Action
+    stage: Literal["input", "output", "both"] = "both"
+    message: str | None = Field(None, description="Shown to the client on block.")
+    redact: list[str] | None = Field(
+        None, description="Findings to redact (guard or guard.category); default all with spans."
+    )
+    description: str | None = None
+
+
+class RedactionSpec(_Strict):
+    placeholder: str = Field(
+        "[{CATEGORY}]",
+        description="Replacement text; {CATEGORY}, {category} and {guard} are filled in.",
+    )
+
+
+class PolicyTestCase(_Strict):
+    name: str | None = None
+    stage: Literal["input", "output"] = "input"
+    text: str
+    expect: Action
+    findings: list[str] | None = Field(
+        None, description="guard or guard.category names that must be found."
+    )
+    rules: list[str] | None = Field(None, description="Rule names that must match.")
+    redacted: str | None = Field(None, description="Expected text after redaction.")
+
+
+class PolicySpec(_Strict):
+    version: Literal[1]
+    description: str | None = None
+    guards: dict[str, GuardSpec] = Field(default_factory=dict)
+    rules: list[RuleSpec] = Field(default_factory=list)
+    default_action: Literal[Action.ALLOW, Action.BLOCK] = Action.ALLOW
+    on_guard_error: ErrorMode = ErrorMode.BLOCK
+    escalation: list[str] = Field(
+        default_factory=list, description="Guards run only when a rule escalates."
+    )
+    on_escalation_failure: ErrorMode = ErrorMode.BLOCK
+    input_scope: InputScope = InputScope.CONVERSATION
+    input_roles: list[Literal["system", "developer", "user", "assistant", "tool", "function"]] = (
+        Field(
+            default_factory=lambda: ["system", "developer", "user", "tool", "function"],
+            description="Message roles checked when input_scope is conversation.",
+        )
+    )
+    streaming: StreamingMode = StreamingMode.BUFFER
+    block_response: BlockResponse = BlockResponse.ERROR
+    block_message: str = "Request blocked by policy."
+    output_block_message: str = "Response withheld by policy."
+    redaction: RedactionSpec = Field(default_factory=RedactionSpec)
+    tests: list[PolicyTestCase] = Field(default_factory=list)
+
+    @field_validator("guards")
+    @classmethod
+    def _guard_names(cls, guards: dict[str, GuardSpec]) -> dict[str, GuardSpec]:
+        import re
+
+        for name in guards:
+            if not re.match(NAME_PATTERN, name) or "." in name:
+                raise ValueError(f"guard name {name!r} must match {NAME_PATTERN}")
+        return guards

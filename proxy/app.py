@@ -1,0 +1,118 @@
+"""The ASGI application: routes, error handling, lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import httpx
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .audit import AuditLog
+from .config import DEMO_UPSTREAM, GatewayConfig
+from .errors import ClientError, UpstreamError
+from .policy_store import PolicyStore
+from .responses import error_response
+from .routes import GuardedEndpoint, passthrough
+from .services import GatewayServices
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger("sluicegate.proxy")
+
+GUARDED = (
+    ("/v1/chat/completions", "chat"),
+    ("/v1/completions", "text"),
+    ("/v1/embeddings", "embeddings"),
+)
+
+
+def create_app(
+    config: GatewayConfig | None = None, *, transport: httpx.AsyncBaseTransport | None = None,
+    store: PolicyStore | None = None, audit: AuditLog | None = None,
+) -> Starlette:
+    """Build the gateway. ``transport`` replaces the upstream connection (tests
+    pass ``httpx.MockTransport``); ``upstream.url: demo`` serves the built-in
+    demo model in-process."""
+    config = config or GatewayConfig()
+    base_url = None
+    if transport is None and config.upstream.url == DEMO_UPSTREAM:
+        from .demo import create_demo_app
+
+        transport = httpx.ASGITransport(app=create_demo_app())
+        base_url = "http://demo.sluicegate"
+    services = GatewayServices.build(
+        config, store=store, audit=audit, transport=transport, upstream_base_url=base_url
+    )
+    forward = passthrough(services)
+    routes = [Route(path, GuardedEndpoint(services, path, kind).handle, methods=["POST"])
+              for path, kind in GUARDED]
+    routes.append(Route("/v1/models", forward, methods=["GET"]))
+    routes += [Route(path, forward, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+               for path in config.passthrough_paths]
+    routes.append(Route("/healthz", _health, methods=["GET"]))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        services.start()
+        stop = asyncio.Event()
+        watcher = None
+        if config.hot_reload:
+            watcher = asyncio.create_task(services.store.watch(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if watcher is not None:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await watcher
+            await services.stop()
+
+    app = Starlette(
+        routes=routes, lifespan=lifespan,
+        exception_handlers={
+            HTTPException: _http_error, ClientError: _client_error,
+            UpstreamError: _upstream_error, Exception: _internal_error,
+        },
+    )
+    app.state.services = services
+    return app
+
+
+async def _health(request: Request) -> Response:
+    return Response(b'{"status":"ok"}', media_type="application/json")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return error_response(404, f"no such endpoint: {request.method} {request.url.path}",
+                              code="not_found")
+    if exc.status_code == 405:
+        return error_response(405, f"method {request.method} not allowed on {request.url.path}",
+                              code="method_not_allowed")
+    return error_response(exc.status_code, str(exc.detail), code=None)
+
+
+async def _client_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ClientError)
+    return error_response(exc.status_code, str(exc), error_type=exc.error_type, code=exc.code,
+                          param=exc.param)
+
+
+async def _upstream_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, UpstreamError)
+    return error_response(exc.status_code, str(exc), error_type="api_error", code=exc.code)
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    logger.exception("unexpected error on %s", request.url.path, exc_info=exc)
+    return error_response(500, "internal gateway error", error_type="api_error",
+                          code="internal_error")

@@ -1,0 +1,66 @@
+"""What the routes need, made once per app and handed to them explicitly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import httpx
+
+from ..policies.evaluator import PolicyEvaluator
+from .audit import AuditLog
+from .auth import KeyRing
+from .config import GatewayConfig
+from .enforcement import InputGuardStage, OutputGuardStage
+from .policy_store import PolicyStore
+from .upstream import UpstreamClient
+
+__all__ = ["GatewayServices"]
+
+
+@dataclass
+class GatewayServices:
+    config: GatewayConfig
+    store: PolicyStore
+    audit: AuditLog
+    keys: KeyRing
+    input_stage: InputGuardStage
+    output_stage: OutputGuardStage
+    transport: httpx.AsyncBaseTransport | None = None
+    upstream_base_url: str | None = None
+    _upstream: UpstreamClient | None = field(default=None, repr=False)
+
+    @classmethod
+    def build(
+        cls, config: GatewayConfig, *, store: PolicyStore | None = None,
+        audit: AuditLog | None = None, transport: httpx.AsyncBaseTransport | None = None,
+        upstream_base_url: str | None = None,
+    ) -> GatewayServices:
+        evaluator = PolicyEvaluator()
+        store = store or PolicyStore(config)
+        if not store.policies:
+            store.load_all()
+        return cls(
+            config=config, store=store,
+            audit=audit or AuditLog(config.audit.path),
+            keys=KeyRing(config.auth.resolved_keys()),
+            input_stage=InputGuardStage(evaluator), output_stage=OutputGuardStage(evaluator),
+            transport=transport, upstream_base_url=upstream_base_url,
+        )
+
+    @property
+    def upstream(self) -> UpstreamClient:
+        if self._upstream is None:
+            raise RuntimeError("the upstream client is made in the app's lifespan")
+        return self._upstream
+
+    def start(self) -> None:
+        """Make the pooled upstream client; called inside the running loop."""
+        self._upstream = UpstreamClient(
+            self.config.upstream, transport=self.transport, base_url=self.upstream_base_url
+        )
+
+    async def stop(self) -> None:
+        if self._upstream is not None:
+            await self._upstream.aclose()
+            self._upstream = None
+        self.audit.close()

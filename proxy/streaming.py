@@ -1,0 +1,119 @@
+"""``stream: true`` requests. Until windowed streaming lands, a policy picks:
+
+* ``buffer`` (default): read the whole upstream stream, guard the assembled
+  answer, then release it (replayed as-is when allowed, rebuilt when redacted
+  or blocked). Strict, at the cost of time-to-first-token.
+* ``passthrough``: relay chunks as they come with input guards applied but
+  **output unguarded**; the response says so in ``x-sluicegate-output`` and the
+  audit line records ``output: unguarded``. Never silent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from starlette.responses import Response, StreamingResponse
+
+from ..policies.decisions import Action
+from ..policies.engine import RequestInfo
+from ..policies.policy import Policy
+from ..policies.schema import StreamingMode
+from .enforcement import StageOutcome
+from .errors import UpstreamError
+from .payloads import apply_output
+from .responses import DECISION_HEADER, combined_label, upstream_error_or_raw, upstream_headers
+from .sse import SSEFormatError, assemble, parse_events
+
+if TYPE_CHECKING:
+    from .routes import GuardedEndpoint
+    from .services import GatewayServices
+
+__all__ = ["OUTPUT_HEADER", "StreamRelay"]
+
+OUTPUT_HEADER = "x-sluicegate-output"
+
+
+class StreamRelay:
+    def __init__(self, services: GatewayServices) -> None:
+        self.services = services
+
+    async def relay(
+        self, endpoint: GuardedEndpoint, policy: Policy, info: RequestInfo,
+        checked: StageOutcome, headers: dict[str, str], raw: bytes, request_id: str,
+        record: dict[str, Any],
+    ) -> Response:
+        upstream_started = time.perf_counter()
+        upstream = await self.services.upstream.send(
+            "POST", endpoint.path, headers=headers, content=raw, stream=True
+        )
+        reply_headers = upstream_headers(upstream.headers)
+        if upstream.status_code >= 400:
+            content = await upstream.aread()
+            await upstream.aclose()
+            return upstream_error_or_raw(upstream.status_code, content, reply_headers,
+                                         checked.decision.label)
+        if policy.spec.streaming is StreamingMode.PASSTHROUGH:
+            reply_headers[DECISION_HEADER] = checked.decision.label
+            reply_headers[OUTPUT_HEADER] = "unguarded"
+            record["output"] = {"decision": "unguarded",
+                                "reason": "streaming passthrough: output guards not applied"}
+            record["deferred"] = True  # written when the stream ends
+            return StreamingResponse(
+                self._passthrough(upstream, record, upstream_started),
+                200, reply_headers, media_type="text/event-stream",
+            )
+        try:
+            body = await upstream.aread()
+        except UpstreamError:
+            raise
+        except Exception as exc:  # transport failed mid-stream
+            from .upstream import translate
+
+            raise translate(exc) from exc
+        finally:
+            await upstream.aclose()
+        record["upstream_latency_ms"] = round((time.perf_counter() - upstream_started) * 1000, 3)
+        try:
+            assembled = assemble(parse_events(body))
+        except SSEFormatError as exc:
+            raise UpstreamError(str(exc)) from None
+        choices = assembled.as_response_choices()
+        output = await self.services.output_stage.check(
+            policy, [endpoint.output_bundle(c, i) for i, c in enumerate(choices)], info
+        )
+        record["output"] = output.audit(log_text=self.services.config.audit.log_text)
+        reply_headers[DECISION_HEADER] = combined_label(checked.decision, output.decision)
+        reply_headers[OUTPUT_HEADER] = "buffered"
+        if output.decision.action in (Action.ALLOW, Action.ESCALATE):
+            return Response(body, 200, reply_headers, media_type="text/event-stream")
+        answer = {"choices": choices}
+        apply_output(answer, output, endpoint.kind)
+        finish = {c["index"]: assembled.choices[c["index"]].finish_reason for c in choices}
+        for index, evaluation in enumerate(output.evaluations):
+            if evaluation.decision.action is Action.BLOCK:
+                finish[choices[index]["index"]] = "content_filter"
+                if endpoint.kind == "chat":
+                    answer["choices"][index]["message"].pop("refusal", None)
+        replacement = assembled.replacement(answer["choices"], finish)
+        return Response(replacement, 200, reply_headers, media_type="text/event-stream")
+
+    async def _passthrough(
+        self, upstream: Any, record: dict[str, Any], started: float
+    ) -> AsyncIterator[bytes]:
+        status = "complete"
+        try:
+            async for chunk in upstream.aiter_raw():
+                yield chunk
+        except Exception as exc:
+            status = f"upstream failed mid-stream: {type(exc).__name__}"
+        finally:
+            # Reached on normal end, upstream failure and client disconnect
+            # (cancellation) alike: close upstream at once, then audit.
+            await upstream.aclose()
+            record["stream_status"] = status
+            record["upstream_latency_ms"] = round((time.perf_counter() - started) * 1000, 3)
+            record["status"] = 200
+            record.pop("deferred", None)
+            self.services.audit.write(record)

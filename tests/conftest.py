@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+import openai
+import orjson
+import pytest
+
+from sluicegate.proxy.app import create_app
+from sluicegate.proxy.audit import AuditLog
+from sluicegate.proxy.config import GatewayConfig
+from tests.support.servers import MockUpstream, serve
+
+
+@pytest.fixture(scope="session")
+def _upstream_server() -> Iterator[tuple[MockUpstream, str]]:
+    mock = MockUpstream()
+    with serve(mock.app) as url:
+        yield mock, url
+
+
+@pytest.fixture
+def upstream(_upstream_server: tuple[MockUpstream, str]) -> MockUpstream:
+    mock, url = _upstream_server
+    mock.reset()
+    mock.url = url  # type: ignore[attr-defined]
+    return mock
+
+
+@dataclass
+class Gateway:
+    url: str
+    audit_stream: io.BytesIO
+
+    @property
+    def client(self) -> openai.OpenAI:
+        return openai.OpenAI(base_url=f"{self.url}/v1", api_key="sk-client", max_retries=0,
+                             timeout=10)
+
+    def http(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=10)
+
+    def audit(self) -> list[dict[str, Any]]:
+        return [orjson.loads(line) for line in self.audit_stream.getvalue().splitlines()]
+
+
+class GatewayFactory(Protocol):
+    def __call__(self, policy: str | None = None, **config: Any) -> Gateway: ...
+
+
+@pytest.fixture
+def gateway(upstream: MockUpstream, tmp_path: Path) -> Iterator[GatewayFactory]:
+    """Start a real gateway (uvicorn, random loopback port) in front of the
+    mock upstream. ``policy`` is YAML text for the default policy."""
+    with ExitStack() as stack:
+
+        def start(policy: str | None = None, **config: Any) -> Gateway:
+            settings: dict[str, Any] = {"upstream": {"url": upstream.url}, "hot_reload": False}  # type: ignore[attr-defined]
+            for key, value in config.items():
+                if isinstance(value, dict) and isinstance(settings.get(key), dict):
+                    settings[key] = {**settings[key], **value}
+                else:
+                    settings[key] = value
+            if policy is not None:
+                path = tmp_path / "policy.yaml"
+                path.write_text(policy, encoding="utf-8")
+                settings.setdefault("policies", {})["default"] = str(path)
+            cfg = GatewayConfig.model_validate(settings)
+            stream = io.BytesIO()
+            app = create_app(cfg, audit=AuditLog(stream=stream))
+            url = stack.enter_context(serve(app))
+            return Gateway(url, stream)
+
+        yield start
