@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -14,7 +15,10 @@ import pytest
 
 from sluicegate.proxy.app import create_app
 from sluicegate.proxy.audit import AuditLog
+from sluicegate.policies.loader import PolicyLoader
 from sluicegate.proxy.config import GatewayConfig
+from sluicegate.proxy.policy_store import PolicyStore
+from tests.support.guards import trigger_registry
 from tests.support.servers import MockUpstream, serve
 
 
@@ -37,14 +41,22 @@ def upstream(_upstream_server: tuple[MockUpstream, str]) -> MockUpstream:
 class Gateway:
     url: str
     audit_stream: io.BytesIO
+    stack: ExitStack
 
-    @property
+    @functools.cached_property
     def client(self) -> openai.OpenAI:
-        return openai.OpenAI(base_url=f"{self.url}/v1", api_key="sk-client", max_retries=0,
-                             timeout=10)
+        return self.openai(api_key="sk-client")
+
+    def openai(self, api_key: str) -> openai.OpenAI:
+        client = openai.OpenAI(base_url=f"{self.url}/v1", api_key=api_key, max_retries=0,
+                               timeout=10)
+        self.stack.callback(client.close)
+        return client
 
     def http(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=10)
+        client = httpx.Client(base_url=self.url, timeout=10)
+        self.stack.callback(client.close)
+        return client
 
     def audit(self) -> list[dict[str, Any]]:
         return [orjson.loads(line) for line in self.audit_stream.getvalue().splitlines()]
@@ -73,8 +85,9 @@ def gateway(upstream: MockUpstream, tmp_path: Path) -> Iterator[GatewayFactory]:
                 settings.setdefault("policies", {})["default"] = str(path)
             cfg = GatewayConfig.model_validate(settings)
             stream = io.BytesIO()
-            app = create_app(cfg, audit=AuditLog(stream=stream))
+            store = PolicyStore(cfg, PolicyLoader(trigger_registry()))
+            app = create_app(cfg, store=store, audit=AuditLog(stream=stream))
             url = stack.enter_context(serve(app))
-            return Gateway(url, stream)
+            return Gateway(url, stream, stack)
 
         yield start

@@ -1,0 +1,134 @@
+"""Which policy serves a request, and hot reload of policy files."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import openai
+import pytest
+
+from sluicegate.policies.loader import PolicyLoader
+from sluicegate.proxy.config import GatewayConfig
+from sluicegate.proxy.policy_store import PolicyStore
+from tests.conftest import GatewayFactory
+from tests.support.guards import trigger_registry
+from tests.support.servers import MockUpstream
+
+LENIENT = """\
+version: 1
+guards:
+  t: {type: trigger, triggers: {"BLOCKME": bad}}
+rules: []
+"""
+STRICT = LENIENT.replace("rules: []", "rules:\n  - {name: b, when: 'scores[\"t\"] > 0.5', action: block}")
+
+
+@pytest.fixture
+def two_policies(tmp_path: Path) -> dict[str, str]:
+    (tmp_path / "lenient.yaml").write_text(LENIENT)
+    (tmp_path / "tight.yaml").write_text(STRICT)
+    return {"lenient": str(tmp_path / "lenient.yaml"), "tight": str(tmp_path / "tight.yaml")}
+
+
+def send(client: openai.OpenAI, model: str = "m", **kwargs: object) -> str:
+    raw = client.chat.completions.with_raw_response.create(
+        model=model, messages=[{"role": "user", "content": "BLOCKME"}], **kwargs)
+    return raw.headers["x-sluicegate-decision"]
+
+
+def test_default_then_model_route(gateway: GatewayFactory, upstream: MockUpstream,
+                                  two_policies: dict[str, str]) -> None:
+    gw = gateway(policies=two_policies, default_policy="lenient",
+                 routes=[{"model": "gpt-4*", "policy": "tight"}])
+    assert send(gw.client, model="small") == "allow"
+    with pytest.raises(openai.BadRequestError):
+        send(gw.client, model="gpt-4o")
+    assert gw.audit()[1]["policy"] == "tight"
+
+
+def test_route_path_selection(gateway: GatewayFactory, upstream: MockUpstream,
+                              two_policies: dict[str, str]) -> None:
+    gw = gateway(policies=two_policies, default_policy="lenient",
+                 routes=[{"route": "/v1/embeddings", "policy": "tight"}])
+    assert send(gw.client) == "allow"
+    with pytest.raises(openai.BadRequestError):
+        gw.client.embeddings.create(model="m", input="BLOCKME")
+
+
+def test_gateway_key_pins_policy(gateway: GatewayFactory, upstream: MockUpstream,
+                                 two_policies: dict[str, str]) -> None:
+    gw = gateway(policies=two_policies, default_policy="lenient", auth={"keys": [
+        {"key": "k-open", "name": "team-a"}, {"key": "k-tight", "name": "team-b",
+                                              "policy": "tight"}]})
+    assert send(gw.openai("k-open")) == "allow"
+    with pytest.raises(openai.BadRequestError):
+        send(gw.openai("k-tight"))
+    # a pinned key cannot pick another policy with the header
+    with pytest.raises(openai.BadRequestError):
+        send(gw.openai("k-tight"), extra_headers={"x-sluicegate-policy": "lenient"})
+
+
+def test_header_selection_among_allowed(gateway: GatewayFactory, upstream: MockUpstream,
+                                        two_policies: dict[str, str]) -> None:
+    gw = gateway(policies=two_policies, default_policy="lenient", header_policies=["tight"])
+    assert send(gw.client) == "allow"
+    with pytest.raises(openai.BadRequestError):
+        send(gw.client, extra_headers={"x-sluicegate-policy": "tight"})
+    with pytest.raises(openai.BadRequestError) as info:
+        send(gw.client, extra_headers={"x-sluicegate-policy": "lenient"})
+    assert info.value.code == "policy_not_allowed"
+
+
+def test_unknown_policy_name_in_config_is_rejected() -> None:
+    with pytest.raises(ValueError, match="not listed"):
+        GatewayConfig.model_validate({"default_policy": "nope"})
+
+
+def wait_for(condition, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_hot_reload_swaps_good_file_and_keeps_old_on_bad(
+    gateway: GatewayFactory, upstream: MockUpstream, tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    path = tmp_path / "live.yaml"
+    path.write_text(LENIENT)
+    gw = gateway(policies={"live": str(path)}, default_policy="live", hot_reload=True)
+    assert send(gw.client) == "allow"
+    time.sleep(0.3)  # let the watcher start
+    path.write_text(STRICT)
+
+    def blocked() -> bool:
+        try:
+            send(gw.client)
+        except openai.BadRequestError:
+            return True
+        return False
+
+    assert wait_for(blocked), "the stricter policy was not picked up"
+    path.write_text("version: 1\nrules: [oops\n")  # broken: old policy must keep serving
+    time.sleep(1.0)
+    assert blocked()
+    assert any("reload failed" in r.getMessage() for r in caplog.records)
+
+
+def test_store_reload_is_atomic_per_policy(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(LENIENT)
+    config = GatewayConfig.model_validate({"policies": {"p": str(path)}, "default_policy": "p"})
+    store = PolicyStore(config, PolicyLoader(trigger_registry()))
+    store.load_all()
+    before = store.get("p")
+    path.write_text("version: 2\n")
+    assert store.reload({path.resolve()}) == []
+    assert store.get("p") is before
+    path.write_text(STRICT)
+    assert store.reload({path.resolve()}) == ["p"]
+    assert store.get("p").digest != before.digest
