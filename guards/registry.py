@@ -19,6 +19,7 @@ from .errors import GuardConfigError
 
 __all__ = ["GuardRegistry", "GuardType", "default_registry"]
 
+
 @dataclass(frozen=True, slots=True)
 class GuardType:
     """How to build one guard type: a settings model and a constructor.
@@ -46,6 +47,7 @@ class GuardType:
                 f"sluicegate[{self.extra}]: pip install 'sluicegate[{self.extra}]' ({exc})"
             ) from exc
         return getattr(module, self.attribute)
+
 
 class GuardRegistry:
     def __init__(self, types: Mapping[str, GuardType] | None = None) -> None:
@@ -83,6 +85,7 @@ class GuardRegistry:
                 f"unknown guard type {type_name!r}; known types: {known}", field=("type",)
             ) from None
 
+
 _BUILTIN: tuple[tuple[str, str, str], ...] = (
     ("pii", "sluicegate.guards.pii", "PIIGuard"),
     ("secrets", "sluicegate.guards.secrets", "SecretsGuard"),
@@ -92,6 +95,7 @@ _BUILTIN: tuple[tuple[str, str, str], ...] = (
     ("regex", "sluicegate.guards.regex", "RegexGuard"),
     ("language", "sluicegate.guards.language", "LanguageGuard"),
 )
+
 
 def default_registry() -> GuardRegistry:
     """A new registry holding every built-in guard type."""

@@ -29,8 +29,11 @@ class RequestInfo:
 
     def as_cel(self) -> dict[str, Any]:
         return {
-            "route": self.route, "model": self.model, "user": self.user,
-            "metadata": dict(self.metadata), "headers": dict(self.headers),
+            "route": self.route,
+            "model": self.model,
+            "user": self.user,
+            "metadata": dict(self.metadata),
+            "headers": dict(self.headers),
         }
 
 
@@ -61,14 +64,28 @@ def decide(
             if finding.score > scores[name]:
                 scores[name] = finding.score
             span = finding.span
-            findings.append({
-                "guard": name, "category": finding.category, "score": finding.score,
-                "start": span.start if span else -1, "end": span.end if span else -1,
-            })
+            findings.append(
+                {
+                    "guard": name,
+                    "category": finding.category,
+                    "score": finding.score,
+                    "start": span.start if span else -1,
+                    "end": span.end if span else -1,
+                }
+            )
 
-    context = make_context({
-        "scores": scores, "findings": findings, "stage": stage.value, "request": request.as_cel(),
-    }) if rules else None
+    context = (
+        make_context(
+            {
+                "scores": scores,
+                "findings": findings,
+                "stage": stage.value,
+                "request": request.as_cel(),
+            }
+        )
+        if rules
+        else None
+    )
     matches: list[RuleMatch] = []
     rule_errors: list[str] = []
     for rule in rules:
@@ -82,12 +99,15 @@ def decide(
         if matched:
             matches.append(RuleMatch(rule.name, rule.action, rule.message, rule.redact))
 
-    default_message = policy.spec.block_message if stage is Stage.INPUT else (
-        policy.spec.output_block_message
+    default_message = (
+        policy.spec.block_message if stage is Stage.INPUT else (policy.spec.output_block_message)
     )
     if failed_closed or rule_errors:
         return PolicyDecision(
-            stage, Action.BLOCK, DecisionReason.GUARD_ERROR_FAIL_CLOSED, tuple(matches),
+            stage,
+            Action.BLOCK,
+            DecisionReason.GUARD_ERROR_FAIL_CLOSED,
+            tuple(matches),
             _message(matches, Action.BLOCK) or default_message,
             failed_guards=(*failed_closed, *(f"rule:{e}" for e in rule_errors)),
             fail_open_guards=tuple(failed_open),
@@ -100,7 +120,12 @@ def decide(
         reason = DecisionReason.DEFAULT
     message = _message(matches, action) or (default_message if action is Action.BLOCK else None)
     return PolicyDecision(
-        stage, action, reason, tuple(matches), message, fail_open_guards=tuple(failed_open),
+        stage,
+        action,
+        reason,
+        tuple(matches),
+        message,
+        fail_open_guards=tuple(failed_open),
     )
 
 
@@ -113,12 +138,14 @@ def _message(matches: list[RuleMatch], action: Action) -> str | None:
 
 def dry_run(rule: CompiledRule, score_keys: frozenset[str]) -> str | None:
     """Evaluate ``rule`` once on zero scores; return the problem, if any."""
-    context = make_context({
-        "scores": dict.fromkeys(score_keys, 0.0),
-        "findings": [{"guard": "", "category": "", "score": 0.0, "start": 0, "end": 0}],
-        "stage": "input",
-        "request": RequestInfo().as_cel(),
-    })
+    context = make_context(
+        {
+            "scores": dict.fromkeys(score_keys, 0.0),
+            "findings": [{"guard": "", "category": "", "score": 0.0, "start": 0, "end": 0}],
+            "stage": "input",
+            "request": RequestInfo().as_cel(),
+        }
+    )
     try:
         rule.condition.evaluate(context)
     except Exception as exc:

@@ -13,7 +13,11 @@ class PolicyError(SluicegateError):
     """A policy file cannot be loaded. The message names file, line and key."""
 
     def __init__(
-        self, message: str, *, path: Path | str | None = None, line: int | None = None,
+        self,
+        message: str,
+        *,
+        path: Path | str | None = None,
+        line: int | None = None,
         key: str | None = None,
     ) -> None:
         self.path = str(path) if path is not None else None

@@ -75,18 +75,30 @@ class PolicyEvaluator:
         bindings = policy.escalation_guards(stage)
         names = tuple(b.name for b in bindings)
         if not bindings:
-            return (_escalation_failed(policy, first), outcomes,
-                    Escalation(names, False, "no escalation guards for this stage"))
+            return (
+                _escalation_failed(policy, first),
+                outcomes,
+                Escalation(names, False, "no escalation guards for this stage"),
+            )
         [extra] = await self.runner.run(_calls(bindings), [text])
         merged = {**outcomes, **extra}
         errors = [f"{o.guard}: {o.error}" for o in extra.values() if o.error is not None]
         if errors:
-            return (_escalation_failed(policy, first), merged,
-                    Escalation(names, False, "; ".join(errors)))
+            return (
+                _escalation_failed(policy, first),
+                merged,
+                Escalation(names, False, "; ".join(errors)),
+            )
         second = decide(policy, stage, merged, request, escalation_round=True)
         final = PolicyDecision(
-            second.stage, second.action, second.reason, second.matches, second.message,
-            second.failed_guards, Action.ESCALATE, second.fail_open_guards,
+            second.stage,
+            second.action,
+            second.reason,
+            second.matches,
+            second.message,
+            second.failed_guards,
+            Action.ESCALATE,
+            second.fail_open_guards,
         )
         return final, merged, Escalation(names, True)
 
@@ -100,16 +112,29 @@ def _escalation_failed(policy: Policy, first: PolicyDecision) -> PolicyDecision:
     non-escalate action that matched (recorded as failing open)."""
     if policy.spec.on_escalation_failure is ErrorMode.BLOCK:
         message = first.message or (
-            policy.spec.block_message if first.stage is Stage.INPUT
+            policy.spec.block_message
+            if first.stage is Stage.INPUT
             else policy.spec.output_block_message
         )
         return PolicyDecision(
-            first.stage, Action.BLOCK, DecisionReason.ESCALATION_FAILURE, first.matches,
-            message, first.failed_guards, Action.ESCALATE, first.fail_open_guards,
+            first.stage,
+            Action.BLOCK,
+            DecisionReason.ESCALATION_FAILURE,
+            first.matches,
+            message,
+            first.failed_guards,
+            Action.ESCALATE,
+            first.fail_open_guards,
         )
     others = [m.action for m in first.matches if m.action is not Action.ESCALATE]
     action = max(others, key=lambda a: a.rank, default=Action.ALLOW)
     return PolicyDecision(
-        first.stage, action, DecisionReason.ESCALATION_FAILURE, first.matches, first.message,
-        first.failed_guards, Action.ESCALATE, (*first.fail_open_guards, "escalation"),
+        first.stage,
+        action,
+        DecisionReason.ESCALATION_FAILURE,
+        first.matches,
+        first.message,
+        first.failed_guards,
+        Action.ESCALATE,
+        (*first.fail_open_guards, "escalation"),
     )

@@ -27,9 +27,11 @@ def policy_json_schema(registry: GuardRegistry | None = None) -> dict[str, Any]:
         schema["$defs"].update(defs)
         # Common keys plus the type's own; anything else is a typo.
         properties = {**guard["properties"], **settings.get("properties", {})}
-        branches.append({
-            "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
-            "then": {"properties": properties, "additionalProperties": False},
-        })
+        branches.append(
+            {
+                "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
+                "then": {"properties": properties, "additionalProperties": False},
+            }
+        )
     guard["allOf"] = branches
     return schema

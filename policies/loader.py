@@ -46,7 +46,11 @@ class PolicyLoader:
         return self.load_text(text, path=str(path), name=name or path.stem, extra_tests=tests)
 
     def load_text(
-        self, text: str, *, path: str = "<policy>", name: str = "policy",
+        self,
+        text: str,
+        *,
+        path: str = "<policy>",
+        name: str = "policy",
         extra_tests: list[PolicyTestCase] | None = None,
     ) -> Policy:
         source = self._parse(text, path)
@@ -63,8 +67,10 @@ class PolicyLoader:
             for finding in case.findings or []:
                 if finding not in known:
                     raise PolicyError(
-                        f"test expects unknown finding {finding!r}", path=path,
-                        line=source.line_of(("tests", i, "findings")), key=f"tests[{i}].findings",
+                        f"test expects unknown finding {finding!r}",
+                        path=path,
+                        line=source.line_of(("tests", i, "findings")),
+                        key=f"tests[{i}].findings",
                     )
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
         return Policy(name, path, spec, guards, rules, known, tuple(tests), digest)
@@ -81,7 +87,9 @@ class PolicyLoader:
         except yaml.YAMLError as exc:
             raise PolicyError(f"invalid YAML: {exc}", path=path) from None
         if not isinstance(source.data, Mapping):
-            raise PolicyError("a policy must be a mapping with version, guards and rules", path=path)
+            raise PolicyError(
+                "a policy must be a mapping with version, guards and rules", path=path
+            )
         return source
 
     def _validate(self, source: PolicySource) -> PolicySpec:
@@ -95,12 +103,15 @@ class PolicyLoader:
     def _build_guards(self, spec: PolicySpec, source: PolicySource) -> dict[str, GuardBinding]:
         for i, name in enumerate(spec.escalation):
             if name not in spec.guards:
-                raise _error(source, ("escalation", i), f"escalation guard {name!r} is not declared")
+                raise _error(
+                    source, ("escalation", i), f"escalation guard {name!r} is not declared"
+                )
         escalation = set(spec.escalation)
         bindings: dict[str, GuardBinding] = {}
         for name, guard_spec in spec.guards.items():
-            settings = {k: v for k, v in guard_spec.type_settings().items()
-                        if k not in COMMON_GUARD_KEYS}
+            settings = {
+                k: v for k, v in guard_spec.type_settings().items() if k not in COMMON_GUARD_KEYS
+            }
             try:
                 guard = self.registry.create(name, guard_spec.type, settings)
             except MissingExtraError as exc:
@@ -123,14 +134,20 @@ class PolicyLoader:
             seen.add(rule.name)
             for selector in rule.redact or []:
                 if selector not in known:
-                    raise _error(source, ("rules", i, "redact"), f"unknown redact target {selector!r}")
+                    raise _error(
+                        source, ("rules", i, "redact"), f"unknown redact target {selector!r}"
+                    )
             try:
                 condition = compile_condition(rule.when, known)
             except ConditionError as exc:
                 raise _error(source, ("rules", i, "when"), f"rule {rule.name!r}: {exc}") from None
             stages = frozenset(Stage) if rule.stage == "both" else frozenset({Stage(rule.stage)})
             compiled_rule = CompiledRule(
-                rule.name, stages, condition, rule.action, rule.message,
+                rule.name,
+                stages,
+                condition,
+                rule.action,
+                rule.message,
                 tuple(rule.redact) if rule.redact is not None else None,
                 source.line_of(("rules", i)),
             )

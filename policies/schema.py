@@ -27,6 +27,16 @@ __all__ = [
 ]
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+GuardStageName = Literal["input", "output"]
+Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
+
+
+def _both_stages() -> list[GuardStageName]:
+    return ["input", "output"]
+
+
+def _checked_roles() -> list[Role]:
+    return ["system", "developer", "user", "tool", "function"]
 
 
 class _Strict(BaseModel):
@@ -67,10 +77,11 @@ class GuardSpec(BaseModel):
     type: str = Field(description="Guard type, e.g. pii, secrets, injection, keywords, regex.")
     timeout_ms: float = Field(1000.0, gt=0, description="Per-call timeout.")
     on_error: ErrorMode | None = Field(
-        None, description="What a failure or timeout of this guard means; default: policy's on_guard_error."
+        None,
+        description="What a failure or timeout means; default: the policy's on_guard_error.",
     )
-    stages: list[Literal["input", "output"]] = Field(
-        default_factory=lambda: ["input", "output"], description="Stages this guard runs on."
+    stages: list[GuardStageName] = Field(
+        default_factory=_both_stages, description="Stages this guard runs on."
     )
     description: str | None = None
 
@@ -121,11 +132,9 @@ class PolicySpec(_Strict):
     )
     on_escalation_failure: ErrorMode = ErrorMode.BLOCK
     input_scope: InputScope = InputScope.CONVERSATION
-    input_roles: list[Literal["system", "developer", "user", "assistant", "tool", "function"]] = (
-        Field(
-            default_factory=lambda: ["system", "developer", "user", "tool", "function"],
-            description="Message roles checked when input_scope is conversation.",
-        )
+    input_roles: list[Role] = Field(
+        default_factory=_checked_roles,
+        description="Message roles checked when input_scope is conversation.",
     )
     streaming: StreamingMode = StreamingMode.BUFFER
     block_response: BlockResponse = BlockResponse.ERROR

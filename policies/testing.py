@@ -44,8 +44,9 @@ async def run_policy_tests(
     matched: set[str] = set()
     for i, case in enumerate(policy.tests):
         name = case.name or f"case {i + 1} ({case.stage}: {case.text[:40]!r})"
-        [evaluation] = await evaluator.evaluate(policy, Stage(case.stage), [case.text],
-                                                RequestInfo(route="policy-test"))
+        [evaluation] = await evaluator.evaluate(
+            policy, Stage(case.stage), [case.text], RequestInfo(route="policy-test")
+        )
         matched.update(evaluation.decision.rule_names)
         problem = _check(case, evaluation)
         report.cases.append(CaseResult(name, problem is None, problem))
@@ -58,11 +59,14 @@ def _check(case: PolicyTestCase, evaluation: Evaluation) -> str | None:
     if decision.action is not case.expect:
         errors = {n: o.error for n, o in evaluation.outcomes.items() if o.error}
         extra = f", guard errors {errors}" if errors else ""
-        return (f"expected {case.expect.value}, got {decision.label} "
-                f"(rules {decision.rule_names or 'none'}{extra})")
+        return (
+            f"expected {case.expect.value}, got {decision.label} "
+            f"(rules {decision.rule_names or 'none'}{extra})"
+        )
     found = {
         key
-        for name, outcome in evaluation.outcomes.items() if outcome.result is not None
+        for name, outcome in evaluation.outcomes.items()
+        if outcome.result is not None
         for f in outcome.result.findings
         for key in (name, f"{name}.{f.category}")
     }

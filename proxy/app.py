@@ -34,8 +34,11 @@ GUARDED = (
 
 
 def create_app(
-    config: GatewayConfig | None = None, *, transport: httpx.AsyncBaseTransport | None = None,
-    store: PolicyStore | None = None, audit: AuditLog | None = None,
+    config: GatewayConfig | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    store: PolicyStore | None = None,
+    audit: AuditLog | None = None,
 ) -> Starlette:
     """Build the gateway. ``transport`` replaces the upstream connection (tests
     pass ``httpx.MockTransport``); ``upstream.url: demo`` serves the built-in
@@ -51,11 +54,15 @@ def create_app(
         config, store=store, audit=audit, transport=transport, upstream_base_url=base_url
     )
     forward = passthrough(services)
-    routes = [Route(path, GuardedEndpoint(services, path, kind).handle, methods=["POST"])
-              for path, kind in GUARDED]
+    routes = [
+        Route(path, GuardedEndpoint(services, path, kind).handle, methods=["POST"])
+        for path, kind in GUARDED
+    ]
     routes.append(Route("/v1/models", forward, methods=["GET"]))
-    routes += [Route(path, forward, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-               for path in config.passthrough_paths]
+    routes += [
+        Route(path, forward, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+        for path in config.passthrough_paths
+    ]
     routes.append(Route("/healthz", _health, methods=["GET"]))
 
     @contextlib.asynccontextmanager
@@ -76,10 +83,13 @@ def create_app(
             await services.stop()
 
     app = Starlette(
-        routes=routes, lifespan=lifespan,
+        routes=routes,
+        lifespan=lifespan,
         exception_handlers={
-            HTTPException: _http_error, ClientError: _client_error,
-            UpstreamError: _upstream_error, Exception: _internal_error,
+            HTTPException: _http_error,
+            ClientError: _client_error,
+            UpstreamError: _upstream_error,
+            Exception: _internal_error,
         },
     )
     app.state.services = services
@@ -93,18 +103,23 @@ async def _health(request: Request) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
-        return error_response(404, f"no such endpoint: {request.method} {request.url.path}",
-                              code="not_found")
+        return error_response(
+            404, f"no such endpoint: {request.method} {request.url.path}", code="not_found"
+        )
     if exc.status_code == 405:
-        return error_response(405, f"method {request.method} not allowed on {request.url.path}",
-                              code="method_not_allowed")
+        return error_response(
+            405,
+            f"method {request.method} not allowed on {request.url.path}",
+            code="method_not_allowed",
+        )
     return error_response(exc.status_code, str(exc.detail), code=None)
 
 
 async def _client_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ClientError)
-    return error_response(exc.status_code, str(exc), error_type=exc.error_type, code=exc.code,
-                          param=exc.param)
+    return error_response(
+        exc.status_code, str(exc), error_type=exc.error_type, code=exc.code, param=exc.param
+    )
 
 
 async def _upstream_error(request: Request, exc: Exception) -> Response:
@@ -114,5 +129,6 @@ async def _upstream_error(request: Request, exc: Exception) -> Response:
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
     logger.exception("unexpected error on %s", request.url.path, exc_info=exc)
-    return error_response(500, "internal gateway error", error_type="api_error",
-                          code="internal_error")
+    return error_response(
+        500, "internal gateway error", error_type="api_error", code="internal_error"
+    )

@@ -51,7 +51,9 @@ class KeyRing:
         entry = self._keys.get(_digest(presented)) if presented else None
         if entry is None:
             raise ClientError(
-                "invalid or missing gateway key", status_code=401, code="invalid_api_key",
+                "invalid or missing gateway key",
+                status_code=401,
+                code="invalid_api_key",
                 error_type="authentication_error",
             )
         return ClientIdentity(entry.name, entry.policy, from_authorization)

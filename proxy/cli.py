@@ -24,15 +24,19 @@ from .policy_store import resolve_policy_path
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
-                  help="sluicegate: a safety gateway for LLM applications.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="sluicegate: a safety gateway for LLM applications.",
+)
 policy_app = typer.Typer(no_args_is_help=True, help="Lint, test and describe policy files.")
 app.add_typer(policy_app, name="policy")
 CONFIG_ENV = "SLUICEGATE_CONFIG_JSON"
 
 
-def _gateway_config(config: Path | None, policy: str | None, upstream: str | None,
-                    api_key_env: str | None) -> GatewayConfig:
+def _gateway_config(
+    config: Path | None, policy: str | None, upstream: str | None, api_key_env: str | None
+) -> GatewayConfig:
     cfg = load_config(config) if config else GatewayConfig()
     if policy:
         cfg.policies[cfg.default_policy] = policy
@@ -53,10 +57,14 @@ def app_from_env() -> Any:
 
 @app.command()
 def serve(
-    policy: Annotated[str | None, typer.Option(help="Policy file (or pack:NAME) for the default policy.")] = None,
+    policy: Annotated[
+        str | None, typer.Option(help="Policy file (or pack:NAME) for the default policy.")
+    ] = None,
     config: Annotated[Path | None, typer.Option(help="Gateway config YAML.")] = None,
     upstream: Annotated[str | None, typer.Option(help='Upstream base URL, or "demo".')] = None,
-    api_key_env: Annotated[str | None, typer.Option(help="Env var holding the upstream API key.")] = None,
+    api_key_env: Annotated[
+        str | None, typer.Option(help="Env var holding the upstream API key.")
+    ] = None,
     host: str = "127.0.0.1",
     port: int = 8787,
     workers: int = 1,
@@ -79,8 +87,15 @@ def serve(
         f"(policy {cfg.policies.get(cfg.default_policy, 'pack:' + cfg.default_policy)})"
     )
     os.environ[CONFIG_ENV] = cfg.model_dump_json()
-    uvicorn.run("sluicegate.proxy.cli:app_from_env", factory=True, host=host, port=port,
-                workers=workers, log_level=log_level, access_log=False)
+    uvicorn.run(
+        "sluicegate.proxy.cli:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+    )
 
 
 @app.command()
@@ -101,14 +116,24 @@ def check(
     [evaluation] = asyncio.run(PolicyEvaluator().evaluate(loaded, stage, [text], RequestInfo()))
     decision = evaluation.decision
     findings = [
-        {"guard": name, "category": f.category, "score": round(f.score, 4),
-         "start": f.span.start if f.span else None, "end": f.span.end if f.span else None}
-        for name, o in evaluation.outcomes.items() if o.result for f in o.result.findings
+        {
+            "guard": name,
+            "category": f.category,
+            "score": round(f.score, 4),
+            "start": f.span.start if f.span else None,
+            "end": f.span.end if f.span else None,
+        }
+        for name, o in evaluation.outcomes.items()
+        if o.result
+        for f in o.result.findings
     ]
     result = {
-        "decision": decision.label, "action": decision.action.value,
-        "reason": decision.reason.value, "rules": decision.rule_names,
-        "message": decision.message, "findings": findings,
+        "decision": decision.label,
+        "action": decision.action.value,
+        "reason": decision.reason.value,
+        "rules": decision.rule_names,
+        "message": decision.message,
+        "findings": findings,
         "errors": {n: o.error for n, o in evaluation.outcomes.items() if o.error},
     }
     if evaluation.redactions:
@@ -141,14 +166,18 @@ def policy_check(files: Annotated[list[Path], typer.Argument(help="Policy files.
             typer.echo(f"FAIL {exc}", err=True)
             failed = True
             continue
-        typer.echo(f"ok   {path}: {len(loaded.guards)} guards, {len(loaded.rules)} rules, "
-                   f"{len(loaded.tests)} tests (digest {loaded.digest})")
+        typer.echo(
+            f"ok   {path}: {len(loaded.guards)} guards, {len(loaded.rules)} rules, "
+            f"{len(loaded.tests)} tests (digest {loaded.digest})"
+        )
     raise typer.Exit(1 if failed else 0)
 
 
 @policy_app.command("test")
 def policy_test(
-    files: Annotated[list[Path], typer.Argument(help="Policy files (tests inline or in NAME_test.yaml).")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Policy files (tests inline or in NAME_test.yaml).")
+    ],
     verbose: Annotated[bool, typer.Option("-v", "--verbose")] = False,
 ) -> None:
     """Run the policy's own test cases; exits 1 on a failure or when there are none."""
@@ -166,7 +195,9 @@ def policy_test(
         for case in report.cases:
             if verbose or not case.passed:
                 status = "PASS" if case.passed else "FAIL"
-                typer.echo(f"{status} {path}: {case.name}" + ("" if case.passed else f": {case.problem}"))
+                typer.echo(
+                    f"{status} {path}: {case.name}" + ("" if case.passed else f": {case.problem}")
+                )
         if not report.cases:
             typer.echo(f"FAIL {path}: no test cases found (add tests: or {path.stem}_test.yaml)")
             total_failed += 1
@@ -180,7 +211,9 @@ def policy_test(
 
 
 @policy_app.command("schema")
-def policy_schema(output: Annotated[Path | None, typer.Option(help="Write to a file.")] = None) -> None:
+def policy_schema(
+    output: Annotated[Path | None, typer.Option(help="Write to a file.")] = None,
+) -> None:
     """Print the policy JSON Schema (built-in guard types included)."""
     from ..policies.jsonschema import policy_json_schema
 

@@ -84,7 +84,9 @@ class PolicyRoute(_Strict):
 
 
 class AuditConfig(_Strict):
-    path: str | None = Field("-", description='File for JSON audit lines; "-" = stderr; null = off.')
+    path: str | None = Field(
+        "-", description='File for JSON audit lines; "-" = stderr; null = off.'
+    )
     log_text: bool = Field(False, description="Also log texts, after redaction.")
 
 

@@ -45,10 +45,14 @@ async def _chat(request: Request) -> Response:
     model = body.get("model") or MODEL
     head = {"id": "chatcmpl-demo", "created": int(time.time()), "model": model}
     if body.get("stream"):
+
         async def events() -> AsyncIterator[bytes]:
             chunk = {**head, "object": "chat.completion.chunk"}
-            first = {"index": 0, "delta": {"role": "assistant", "content": ""},
-                     "finish_reason": None}
+            first = {
+                "index": 0,
+                "delta": {"role": "assistant", "content": ""},
+                "finish_reason": None,
+            }
             yield b"data: " + orjson.dumps({**chunk, "choices": [first]}) + b"\n\n"
             for word in text.split(" "):
                 delta = {"index": 0, "delta": {"content": word + " "}, "finish_reason": None}
@@ -56,25 +60,42 @@ async def _chat(request: Request) -> Response:
             end = {"index": 0, "delta": {}, "finish_reason": "stop"}
             yield b"data: " + orjson.dumps({**chunk, "choices": [end]}) + b"\n\n"
             yield b"data: [DONE]\n\n"
+
         return StreamingResponse(events(), media_type="text/event-stream")
-    return _json({
-        **head, "object": "chat.completion",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                     "finish_reason": "stop", "logprobs": None}],
-        "usage": {"prompt_tokens": 1, "completion_tokens": len(text.split()),
-                  "total_tokens": 1 + len(text.split())},
-    })
+    return _json(
+        {
+            **head,
+            "object": "chat.completion",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                    "logprobs": None,
+                }
+            ],
+            "usage": {
+                "prompt_tokens": 1,
+                "completion_tokens": len(text.split()),
+                "total_tokens": 1 + len(text.split()),
+            },
+        }
+    )
 
 
 async def _completions(request: Request) -> Response:
     body = orjson.loads(await request.body())
     text = _reply_text(body)
-    return _json({
-        "id": "cmpl-demo", "object": "text_completion", "created": int(time.time()),
-        "model": body.get("model") or MODEL,
-        "choices": [{"index": 0, "text": text, "finish_reason": "stop", "logprobs": None}],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-    })
+    return _json(
+        {
+            "id": "cmpl-demo",
+            "object": "text_completion",
+            "created": int(time.time()),
+            "model": body.get("model") or MODEL,
+            "choices": [{"index": 0, "text": text, "finish_reason": "stop", "logprobs": None}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }
+    )
 
 
 def _vector(text: str, size: int = 8) -> list[float]:
@@ -87,23 +108,34 @@ def _vector(text: str, size: int = 8) -> list[float]:
 async def _embeddings(request: Request) -> Response:
     body = orjson.loads(await request.body())
     items = body["input"] if isinstance(body["input"], list) else [body["input"]]
-    return _json({
-        "object": "list", "model": body.get("model") or MODEL,
-        "data": [{"object": "embedding", "index": i, "embedding": _vector(str(t))}
-                 for i, t in enumerate(items)],
-        "usage": {"prompt_tokens": len(items), "total_tokens": len(items)},
-    })
+    return _json(
+        {
+            "object": "list",
+            "model": body.get("model") or MODEL,
+            "data": [
+                {"object": "embedding", "index": i, "embedding": _vector(str(t))}
+                for i, t in enumerate(items)
+            ],
+            "usage": {"prompt_tokens": len(items), "total_tokens": len(items)},
+        }
+    )
 
 
 async def _models(request: Request) -> Response:
-    return _json({"object": "list", "data": [
-        {"id": MODEL, "object": "model", "created": 0, "owned_by": "sluicegate"}]})
+    return _json(
+        {
+            "object": "list",
+            "data": [{"id": MODEL, "object": "model", "created": 0, "owned_by": "sluicegate"}],
+        }
+    )
 
 
 def create_demo_app() -> Starlette:
-    return Starlette(routes=[
-        Route("/v1/chat/completions", _chat, methods=["POST"]),
-        Route("/v1/completions", _completions, methods=["POST"]),
-        Route("/v1/embeddings", _embeddings, methods=["POST"]),
-        Route("/v1/models", _models, methods=["GET"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/v1/chat/completions", _chat, methods=["POST"]),
+            Route("/v1/completions", _completions, methods=["POST"]),
+            Route("/v1/embeddings", _embeddings, methods=["POST"]),
+            Route("/v1/models", _models, methods=["GET"]),
+        ]
+    )

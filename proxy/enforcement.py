@@ -73,16 +73,19 @@ class StageOutcome:
                 for x in escalations
             ]
         if log_text:
-            record["texts"] = [_scrubbed(b, e) for b, e in zip(self.bundles, self.evaluations,
-                                                                strict=True)]
+            record["texts"] = [
+                _scrubbed(b, e) for b, e in zip(self.bundles, self.evaluations, strict=True)
+            ]
         return record
 
 
 def _scrubbed(bundle: TextBundle, evaluation: Evaluation) -> str:
     spans = [
         (f.span.start, f.span.end, f"[{f.category.upper()}]")
-        for outcome in evaluation.outcomes.values() if outcome.result is not None
-        for f in outcome.result.findings if f.span is not None
+        for outcome in evaluation.outcomes.values()
+        if outcome.result is not None
+        for f in outcome.result.findings
+        if f.span is not None
     ]
     return redact(bundle.text, spans)
 

@@ -39,8 +39,13 @@ class ClientError(SluicegateError):
     """The client's request is malformed; answered with a 4xx, never a 500."""
 
     def __init__(
-        self, message: str, *, status_code: int = 400, code: str = "invalid_request",
-        param: str | None = None, error_type: str = "invalid_request_error",
+        self,
+        message: str,
+        *,
+        status_code: int = 400,
+        code: str = "invalid_request",
+        param: str | None = None,
+        error_type: str = "invalid_request_error",
     ) -> None:
         super().__init__(message)
         self.status_code = status_code

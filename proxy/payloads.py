@@ -110,7 +110,9 @@ def _message_segments(message: dict[str, Any], path: Path) -> list[TextSegment]:
     segments += _tool_call_segments(message.get("tool_calls"), (*path, "tool_calls"))
     function_call = message.get("function_call")
     if isinstance(function_call, dict) and isinstance(function_call.get("arguments"), str):
-        segments.append(TextSegment((*path, "function_call", "arguments"), function_call["arguments"]))
+        segments.append(
+            TextSegment((*path, "function_call", "arguments"), function_call["arguments"])
+        )
     return segments
 
 
@@ -139,8 +141,9 @@ def _scoped(messages: list[dict[str, Any]], scope: InputScope, roles: Sequence[s
     if scope is InputScope.LAST_USER:
         # The last user turn and what followed it (tool results feed the model too).
         first = users[-1] if users else 0
-        return [i for i in range(first, len(messages))
-                if i == first or messages[i]["role"] in roles]
+        return [
+            i for i in range(first, len(messages)) if i == first or messages[i]["role"] in roles
+        ]
     return [i for i, m in enumerate(messages) if m["role"] in roles]
 
 
@@ -157,7 +160,9 @@ def prompt_input_bundles(body: dict[str, Any], field: str) -> list[TextBundle]:
             "checked by the gateway's guards and is not accepted",
             param=field,
         )
-    paths: list[Path] = [(field,)] if isinstance(value, str) else [(field, i) for i in range(len(items))]
+    paths: list[Path] = (
+        [(field,)] if isinstance(value, str) else [(field, i) for i in range(len(items))]
+    )
     return [TextBundle((TextSegment(p, t),)) for p, t in zip(paths, items, strict=True) if t]
 
 
@@ -170,7 +175,9 @@ def chat_output_bundle(choice: dict[str, Any], index: int) -> TextBundle:
 
 def completion_output_bundle(choice: dict[str, Any], index: int) -> TextBundle:
     text = choice.get("text")
-    return TextBundle((TextSegment(("choices", index, "text"), text),) if isinstance(text, str) and text else ())
+    return TextBundle(
+        (TextSegment(("choices", index, "text"), text),) if isinstance(text, str) and text else ()
+    )
 
 
 def _dotted(path: Path) -> str:

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 import anyio.to_thread
+from watchfiles import Change, awatch
 
 from ..policies.errors import PolicyError
 from ..policies.loader import PolicyLoader, test_file_for
@@ -39,8 +40,12 @@ class PolicyStore:
 
     def load_all(self) -> None:
         """Load every policy in use; any error stops start-up (PolicyError)."""
-        needed = {self.config.default_policy, *self.config.header_policies,
-                  *(r.policy for r in self.config.routes), *self.config.policies}
+        needed = {
+            self.config.default_policy,
+            *self.config.header_policies,
+            *(r.policy for r in self.config.routes),
+            *self.config.policies,
+        }
         for name in sorted(needed):
             self._policies[name] = self.loader.load_file(self.paths[name], name=name)
 
@@ -52,7 +57,12 @@ class PolicyStore:
         return dict(self._policies)
 
     def select(
-        self, *, route: str, model: str, key_name: str | None, key_policy: str | None,
+        self,
+        *,
+        route: str,
+        model: str,
+        key_name: str | None,
+        key_policy: str | None,
         header: str | None,
     ) -> Policy:
         """Key pin first, then the client's header (only names the config allows),
@@ -64,7 +74,8 @@ class PolicyStore:
                 raise ClientError(
                     f"policy {header!r} cannot be chosen with {POLICY_HEADER}; "
                     f"allowed: {self.config.header_policies or 'none'}",
-                    param=POLICY_HEADER, code="policy_not_allowed",
+                    param=POLICY_HEADER,
+                    code="policy_not_allowed",
                 )
             return self._policies[header]
         for entry in self.config.routes:
@@ -98,11 +109,12 @@ class PolicyStore:
 
     async def watch(self, stop: asyncio.Event) -> None:
         """Reload on file changes until ``stop`` is set (runs in the lifespan)."""
-        from watchfiles import awatch
-
-        folders = sorted({str(p.resolve().parent) for n, p in self.paths.items()
-                          if n in self._policies})
+        folders = sorted(
+            {str(p.resolve().parent) for n, p in self.paths.items() if n in self._policies}
+        )
         async for changes in awatch(*folders, stop_event=stop, debounce=200, step=50):
-            changed = {Path(path).resolve() for _, path in changes}
-            # Loading builds guards, possibly models: keep it off the event loop.
-            await anyio.to_thread.run_sync(self.reload, changed)
+            # Resolving and loading touch the disk and may build models: off the loop.
+            await anyio.to_thread.run_sync(self._reload_changes, changes)
+
+    def _reload_changes(self, changes: set[tuple[Change, str]]) -> list[str]:
+        return self.reload({Path(path).resolve() for _, path in changes})

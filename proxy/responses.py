@@ -29,13 +29,20 @@ REQUEST_ID_HEADER = "x-sluicegate-request-id"
 DECISION_HEADER = "x-sluicegate-decision"
 
 
-def json_response(body: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    body: Any, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     return Response(orjson.dumps(body), status_code, headers, media_type="application/json")
 
 
 def error_response(
-    status_code: int, message: str, *, error_type: str = "invalid_request_error",
-    code: str | None = None, param: str | None = None, headers: dict[str, str] | None = None,
+    status_code: int,
+    message: str,
+    *,
+    error_type: str = "invalid_request_error",
+    code: str | None = None,
+    param: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     body = openai_error(message, error_type=error_type, code=code, param=param)
     return json_response(body, status_code, headers)
@@ -46,18 +53,28 @@ def blocked_completion(kind: str, request_id: str, model: str, message: str) -> 
     created = int(time.time())
     if kind == "text":
         return {
-            "id": f"cmpl-sg-{request_id}", "object": "text_completion", "created": created,
+            "id": f"cmpl-sg-{request_id}",
+            "object": "text_completion",
+            "created": created,
             "model": model,
-            "choices": [{"index": 0, "text": message, "logprobs": None,
-                         "finish_reason": "content_filter"}],
+            "choices": [
+                {"index": 0, "text": message, "logprobs": None, "finish_reason": "content_filter"}
+            ],
             "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
         }
     return {
-        "id": f"chatcmpl-sg-{request_id}", "object": "chat.completion", "created": created,
+        "id": f"chatcmpl-sg-{request_id}",
+        "object": "chat.completion",
+        "created": created,
         "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": message,
-                                             "refusal": None},
-                     "logprobs": None, "finish_reason": "content_filter"}],
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": message, "refusal": None},
+                "logprobs": None,
+                "finish_reason": "content_filter",
+            }
+        ],
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
     }
 
@@ -66,15 +83,31 @@ def blocked_stream(kind: str, request_id: str, model: str, message: str) -> byte
     """The same, as a finished SSE stream."""
     created = int(time.time())
     if kind == "text":
-        head = {"id": f"cmpl-sg-{request_id}", "object": "text_completion",
-                "created": created, "model": model}
+        head = {
+            "id": f"cmpl-sg-{request_id}",
+            "object": "text_completion",
+            "created": created,
+            "model": model,
+        }
         first = {**head, "choices": [{"index": 0, "text": message, "finish_reason": None}]}
         last = {**head, "choices": [{"index": 0, "text": "", "finish_reason": "content_filter"}]}
     else:
-        head = {"id": f"chatcmpl-sg-{request_id}", "object": "chat.completion.chunk",
-                "created": created, "model": model}
-        first = {**head, "choices": [{"index": 0, "finish_reason": None,
-                                      "delta": {"role": "assistant", "content": message}}]}
+        head = {
+            "id": f"chatcmpl-sg-{request_id}",
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+        }
+        first = {
+            **head,
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": None,
+                    "delta": {"role": "assistant", "content": message},
+                }
+            ],
+        }
         last = {**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "content_filter"}]}
     return encode_event(first) + encode_event(last) + b"data: [DONE]\n\n"
 
@@ -84,12 +117,16 @@ def combined_label(*decisions: PolicyDecision) -> str:
 
 
 def upstream_headers(headers: Any) -> dict[str, str]:
-    return {k: v for k, v in headers.items()
-            if k.lower() not in HOP_BY_HOP and k.lower() != "content-type"}
+    return {
+        k: v
+        for k, v in headers.items()
+        if k.lower() not in HOP_BY_HOP and k.lower() != "content-type"
+    }
 
 
-def upstream_error_or_raw(status: int, content: bytes, headers: dict[str, str],
-                          label: str) -> Response:
+def upstream_error_or_raw(
+    status: int, content: bytes, headers: dict[str, str], label: str
+) -> Response:
     """Upstream statuses pass through; a non-JSON error body is wrapped in
     OpenAI's error shape so SDKs can still read it."""
     headers[DECISION_HEADER] = label
@@ -101,6 +138,7 @@ def upstream_error_or_raw(status: int, content: bytes, headers: dict[str, str],
         except orjson.JSONDecodeError:
             pass
         text = content.decode("utf-8", "replace")[:500] or f"upstream returned HTTP {status}"
-        return error_response(status, text, error_type="api_error", code="upstream_error",
-                              headers=headers)
+        return error_response(
+            status, text, error_type="api_error", code="upstream_error", headers=headers
+        )
     return Response(content, status, headers, media_type="application/json")

@@ -68,8 +68,9 @@ async def read_json_body(request: Request, limit: int) -> Any:
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ClientError(f"request body is not valid UTF-8 (byte {exc.start})",
-                          code="invalid_utf8") from None
+        raise ClientError(
+            f"request body is not valid UTF-8 (byte {exc.start})", code="invalid_utf8"
+        ) from None
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -80,8 +81,11 @@ async def read_json_body(request: Request, limit: int) -> Any:
 
 
 def _too_large(limit: int) -> ClientError:
-    return ClientError(f"request body exceeds the gateway's limit of {limit} bytes",
-                       status_code=413, code="request_too_large")
+    return ClientError(
+        f"request body exceeds the gateway's limit of {limit} bytes",
+        status_code=413,
+        code="request_too_large",
+    )
 
 
 def _field(body: dict[str, Any], name: str, kind: type, default: Any) -> Any:
@@ -91,8 +95,9 @@ def _field(body: dict[str, Any], name: str, kind: type, default: Any) -> Any:
         return default
     # bool is an int subclass in Python but not in JSON's eyes.
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise ClientError(f"'{name}' must be of type {kind.__name__}", param=name,
-                          code="invalid_type")
+        raise ClientError(
+            f"'{name}' must be of type {kind.__name__}", param=name, code="invalid_type"
+        )
     return value
 
 
@@ -119,11 +124,13 @@ class GuardedEndpoint:
         try:
             response = await self._handle(request, request_id, record)
         except ClientError as exc:
-            response = error_response(exc.status_code, str(exc), error_type=exc.error_type,
-                                      code=exc.code, param=exc.param)
+            response = error_response(
+                exc.status_code, str(exc), error_type=exc.error_type, code=exc.code, param=exc.param
+            )
         except UpstreamError as exc:
-            response = error_response(exc.status_code, str(exc), error_type="api_error",
-                                      code=exc.code)
+            response = error_response(
+                exc.status_code, str(exc), error_type="api_error", code=exc.code
+            )
         finally:
             if response is not None and not record.get("deferred"):
                 record["status"] = response.status_code
@@ -141,16 +148,29 @@ class GuardedEndpoint:
         user = _field(body, "user", str, "")
         metadata = _field(body, "metadata", dict, {})
         policy = services.store.select(
-            route=self.path, model=model, key_name=identity.name, key_policy=identity.policy,
+            route=self.path,
+            model=model,
+            key_name=identity.name,
+            key_policy=identity.policy,
             header=request.headers.get(POLICY_HEADER),
         )
-        record.update(policy=policy.name, policy_digest=policy.digest, model=model,
-                      client=identity.name, stream=stream)
+        record.update(
+            policy=policy.name,
+            policy_digest=policy.digest,
+            model=model,
+            client=identity.name,
+            stream=stream,
+        )
         info = RequestInfo(
-            route=self.path, model=model, user=user,
+            route=self.path,
+            model=model,
+            user=user,
             metadata={str(k): str(v) for k, v in metadata.items()},
-            headers={k: v for k, v in request.headers.items()
-                     if k.startswith(_RULE_HEADER_PREFIXES) and k not in _PRIVATE_HEADERS},
+            headers={
+                k: v
+                for k, v in request.headers.items()
+                if k.startswith(_RULE_HEADER_PREFIXES) and k not in _PRIVATE_HEADERS
+            },
         )
         log_text = services.config.audit.log_text
         checked = await services.input_stage.check(policy, self.input_bundles(body, policy), info)
@@ -173,8 +193,9 @@ class GuardedEndpoint:
         record["upstream_latency_ms"] = round((time.perf_counter() - upstream_started) * 1000, 3)
         reply_headers = upstream_headers(upstream.headers)
         if upstream.status_code >= 400 or self.kind == "embeddings":
-            return upstream_error_or_raw(upstream.status_code, upstream.content, reply_headers,
-                                         decision.label)
+            return upstream_error_or_raw(
+                upstream.status_code, upstream.content, reply_headers, decision.label
+            )
         try:
             answer = orjson.loads(upstream.content)
             choices = answer["choices"]
@@ -187,8 +208,9 @@ class GuardedEndpoint:
         record["output"] = output.audit(log_text=log_text)
         reply_headers[DECISION_HEADER] = combined_label(decision, output.decision)
         if output.decision.action in (Action.ALLOW, Action.ESCALATE):
-            return Response(upstream.content, upstream.status_code, reply_headers,
-                            media_type="application/json")
+            return Response(
+                upstream.content, upstream.status_code, reply_headers, media_type="application/json"
+            )
         apply_output(answer, output, self.kind)
         return json_response(answer, upstream.status_code, reply_headers)
 
@@ -199,16 +221,22 @@ class GuardedEndpoint:
             return chat_output_bundle(choice, index)
         return completion_output_bundle(choice, index)
 
-    def _blocked(self, policy: Policy, decision: PolicyDecision, request_id: str, model: str,
-                 stream: bool) -> Response:
+    def _blocked(
+        self, policy: Policy, decision: PolicyDecision, request_id: str, model: str, stream: bool
+    ) -> Response:
         message = decision.message or policy.spec.block_message
         headers = {DECISION_HEADER: decision.label}
         if policy.spec.block_response is BlockResponse.MESSAGE and self.kind != "embeddings":
             if stream:
-                return Response(blocked_stream(self.kind, request_id, model, message), 200,
-                                headers, media_type="text/event-stream")
-            return json_response(blocked_completion(self.kind, request_id, model, message), 200,
-                                 headers)
+                return Response(
+                    blocked_stream(self.kind, request_id, model, message),
+                    200,
+                    headers,
+                    media_type="text/event-stream",
+                )
+            return json_response(
+                blocked_completion(self.kind, request_id, model, message), 200, headers
+            )
         return error_response(400, message, code="content_filter", headers=headers)
 
 
@@ -224,12 +252,19 @@ def passthrough(services: GatewayServices) -> Callable[[Request], Any]:
             request.headers, strip_authorization=identity.from_authorization
         )
         upstream = await services.upstream.send(
-            request.method, request.url.path, headers=headers, content=content or None,
+            request.method,
+            request.url.path,
+            headers=headers,
+            content=content or None,
             params=request.url.query,
         )
         reply_headers = upstream_headers(upstream.headers)
         reply_headers[DECISION_HEADER] = "unguarded"
-        return Response(upstream.content, upstream.status_code, reply_headers,
-                        media_type=upstream.headers.get("content-type"))
+        return Response(
+            upstream.content,
+            upstream.status_code,
+            reply_headers,
+            media_type=upstream.headers.get("content-type"),
+        )
 
     return handler

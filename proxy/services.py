@@ -31,8 +31,12 @@ class GatewayServices:
 
     @classmethod
     def build(
-        cls, config: GatewayConfig, *, store: PolicyStore | None = None,
-        audit: AuditLog | None = None, transport: httpx.AsyncBaseTransport | None = None,
+        cls,
+        config: GatewayConfig,
+        *,
+        store: PolicyStore | None = None,
+        audit: AuditLog | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
         upstream_base_url: str | None = None,
     ) -> GatewayServices:
         evaluator = PolicyEvaluator()
@@ -40,11 +44,14 @@ class GatewayServices:
         if not store.policies:
             store.load_all()
         return cls(
-            config=config, store=store,
+            config=config,
+            store=store,
             audit=audit or AuditLog(config.audit.path),
             keys=KeyRing(config.auth.resolved_keys()),
-            input_stage=InputGuardStage(evaluator), output_stage=OutputGuardStage(evaluator),
-            transport=transport, upstream_base_url=upstream_base_url,
+            input_stage=InputGuardStage(evaluator),
+            output_stage=OutputGuardStage(evaluator),
+            transport=transport,
+            upstream_base_url=upstream_base_url,
         )
 
     @property

@@ -23,8 +23,9 @@ def parse_events(raw: bytes) -> list[bytes]:
     text = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     payloads = []
     for block in text.split(b"\n\n"):
-        data = [line[5:].removeprefix(b" ") for line in block.split(b"\n")
-                if line.startswith(b"data:")]
+        data = [
+            line[5:].removeprefix(b" ") for line in block.split(b"\n") if line.startswith(b"data:")
+        ]
         if data:
             payloads.append(b"\n".join(data))
     return payloads
@@ -65,12 +66,17 @@ class AssembledStream:
             if self.kind == "text":
                 out.append({"index": index, "text": choice.content})
                 continue
-            message: dict[str, Any] = {"role": choice.role,
-                                       "content": choice.content if choice.has_content else None}
+            message: dict[str, Any] = {
+                "role": choice.role,
+                "content": choice.content if choice.has_content else None,
+            }
             if choice.tool_calls:
                 message["tool_calls"] = [
-                    {"id": c.id, "type": c.type,
-                     "function": {"name": c.name, "arguments": c.arguments}}
+                    {
+                        "id": c.id,
+                        "type": c.type,
+                        "function": {"name": c.name, "arguments": c.arguments},
+                    }
                     for _, c in sorted(choice.tool_calls.items())
                 ]
             out.append({"index": index, "message": message})
@@ -123,8 +129,9 @@ def assemble(payloads: Iterable[bytes]) -> AssembledStream:
         if "error" in chunk:
             raise SSEFormatError(f"upstream reported an error mid-stream: {chunk['error']}")
         if not head:
-            head = {k: chunk[k] for k in ("id", "created", "model", "system_fingerprint")
-                    if k in chunk}
+            head = {
+                k: chunk[k] for k in ("id", "created", "model", "system_fingerprint") if k in chunk
+            }
             kind = "text" if chunk.get("object") == "text_completion" else "chat"
         entries = chunk.get("choices") or []
         if not entries and chunk.get("usage") is not None:

@@ -40,8 +40,14 @@ class StreamRelay:
         self.services = services
 
     async def relay(
-        self, endpoint: GuardedEndpoint, policy: Policy, info: RequestInfo,
-        checked: StageOutcome, headers: dict[str, str], raw: bytes, request_id: str,
+        self,
+        endpoint: GuardedEndpoint,
+        policy: Policy,
+        info: RequestInfo,
+        checked: StageOutcome,
+        headers: dict[str, str],
+        raw: bytes,
+        request_id: str,
         record: dict[str, Any],
     ) -> Response:
         upstream_started = time.perf_counter()
@@ -52,17 +58,22 @@ class StreamRelay:
         if upstream.status_code >= 400:
             content = await upstream.aread()
             await upstream.aclose()
-            return upstream_error_or_raw(upstream.status_code, content, reply_headers,
-                                         checked.decision.label)
+            return upstream_error_or_raw(
+                upstream.status_code, content, reply_headers, checked.decision.label
+            )
         if policy.spec.streaming is StreamingMode.PASSTHROUGH:
             reply_headers[DECISION_HEADER] = checked.decision.label
             reply_headers[OUTPUT_HEADER] = "unguarded"
-            record["output"] = {"decision": "unguarded",
-                                "reason": "streaming passthrough: output guards not applied"}
+            record["output"] = {
+                "decision": "unguarded",
+                "reason": "streaming passthrough: output guards not applied",
+            }
             record["deferred"] = True  # written when the stream ends
             return StreamingResponse(
                 self._passthrough(upstream, record, upstream_started),
-                200, reply_headers, media_type="text/event-stream",
+                200,
+                reply_headers,
+                media_type="text/event-stream",
             )
         try:
             body = await upstream.aread()

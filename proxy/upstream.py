@@ -12,11 +12,22 @@ from .errors import UpstreamError, UpstreamTimeout, UpstreamUnreachable
 __all__ = ["UpstreamClient", "default_transport"]
 
 # Never forwarded in either direction: connection-level, or recomputed by us.
-HOP_BY_HOP = frozenset({
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-    "transfer-encoding", "upgrade", "host", "content-length", "content-encoding",
-    "accept-encoding",
-})
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+        "content-encoding",
+        "accept-encoding",
+    }
+)
 
 
 def default_transport(config: UpstreamConfig) -> httpx.AsyncBaseTransport:
@@ -36,7 +47,10 @@ class UpstreamClient:
     """Owns the pooled client; made in the app's lifespan, closed on shutdown."""
 
     def __init__(
-        self, config: UpstreamConfig, *, transport: httpx.AsyncBaseTransport | None = None,
+        self,
+        config: UpstreamConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
         base_url: str | None = None,
     ) -> None:
         self.api_key = config.api_key()
@@ -44,8 +58,10 @@ class UpstreamClient:
             base_url=base_url or config.url,
             transport=transport or default_transport(config),
             timeout=httpx.Timeout(
-                connect=config.connect_timeout_s, read=config.read_timeout_s,
-                write=config.write_timeout_s, pool=config.pool_timeout_s,
+                connect=config.connect_timeout_s,
+                read=config.read_timeout_s,
+                write=config.write_timeout_s,
+                pool=config.pool_timeout_s,
             ),
             headers={"accept-encoding": "identity"},
         )
@@ -54,7 +70,8 @@ class UpstreamClient:
         self, incoming: Mapping[str, str], *, strip_authorization: bool = False
     ) -> dict[str, str]:
         headers = {
-            k: v for k, v in incoming.items()
+            k: v
+            for k, v in incoming.items()
             if k.lower() not in HOP_BY_HOP and not k.lower().startswith("x-sluicegate-")
         }
         if self.api_key is not None:
@@ -65,8 +82,14 @@ class UpstreamClient:
         return headers
 
     async def send(
-        self, method: str, path: str, *, headers: Mapping[str, str], content: bytes | None,
-        params: str = "", stream: bool = False,
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: Mapping[str, str],
+        content: bytes | None,
+        params: str = "",
+        stream: bool = False,
     ) -> httpx.Response:
         """Send and return the response; with ``stream`` the body is unread and
         the caller must ``aclose()`` it. Raises :class:`UpstreamError`."""

@@ -13,9 +13,9 @@ import openai
 import orjson
 import pytest
 
+from sluicegate.policies.loader import PolicyLoader
 from sluicegate.proxy.app import create_app
 from sluicegate.proxy.audit import AuditLog
-from sluicegate.policies.loader import PolicyLoader
 from sluicegate.proxy.config import GatewayConfig
 from sluicegate.proxy.policy_store import PolicyStore
 from tests.support.guards import trigger_registry
@@ -48,8 +48,9 @@ class Gateway:
         return self.openai(api_key="sk-client")
 
     def openai(self, api_key: str) -> openai.OpenAI:
-        client = openai.OpenAI(base_url=f"{self.url}/v1", api_key=api_key, max_retries=0,
-                               timeout=10)
+        client = openai.OpenAI(
+            base_url=f"{self.url}/v1", api_key=api_key, max_retries=0, timeout=10
+        )
         self.stack.callback(client.close)
         return client
 

@@ -21,19 +21,23 @@ def policy(text: str) -> Policy:
     return PolicyLoader(trigger_registry()).load_text(text, path="p.yaml")
 
 
-async def evaluate(p: Policy, text: str, stage: Stage = Stage.INPUT,
-                   request: RequestInfo | None = None):  # type: ignore[no-untyped-def]
+async def evaluate(
+    p: Policy, text: str, stage: Stage = Stage.INPUT, request: RequestInfo | None = None
+):  # type: ignore[no-untyped-def]
     [result] = await PolicyEvaluator().evaluate(p, stage, [text], request or RequestInfo())
     return result
 
 
-RULES = GUARDS + """\
+RULES = (
+    GUARDS
+    + """\
 rules:
   - {name: block, when: 'scores["t.bad"] > 0.5', action: block, message: "no way"}
   - {name: escalate, when: 'scores["t.unsure"] > 0.5', action: escalate}
   - {name: redact, when: 'scores["t.email"] > 0.5 || scores["t.mark"] > 0.5', action: redact,
      redact: [t.email, t.mark]}
 """
+)
 
 
 async def test_no_match_gives_default_allow() -> None:
@@ -72,13 +76,16 @@ async def test_escalation_failure_allow_keeps_redaction_and_is_recorded() -> Non
     assert redact("ESC a@b.io", result.redactions) == "ESC [EMAIL]"
 
 
-ESCALATING = GUARDS + """\
+ESCALATING = (
+    GUARDS
+    + """\
   judge: {type: trigger, triggers: {"really": harmful}}
 escalation: [judge]
 rules:
   - {name: unsure, when: 'scores["t.unsure"] > 0.5', action: escalate}
   - {name: judged, when: 'scores["judge.harmful"] > 0.5', action: block, message: judged}
 """
+)
 
 
 async def test_escalation_runs_judge_and_blocks() -> None:
@@ -107,8 +114,11 @@ async def test_escalation_guard_not_run_without_escalation() -> None:
 
 
 async def test_escalation_guard_failure_applies_on_escalation_failure() -> None:
-    p = policy(ESCALATING.replace('triggers: {"really": harmful}',
-                                  'triggers: {"really": harmful}, fail: true'))
+    p = policy(
+        ESCALATING.replace(
+            'triggers: {"really": harmful}', 'triggers: {"really": harmful}, fail: true'
+        )
+    )
     result = await evaluate(p, "ESC")
     assert result.decision.action is Action.BLOCK
     assert result.decision.reason is DecisionReason.ESCALATION_FAILURE
@@ -139,38 +149,50 @@ async def test_guard_timeout_is_a_guard_error() -> None:
 
 
 async def test_redaction_targets_only_selected_findings() -> None:
-    p = policy(GUARDS + """\
+    p = policy(
+        GUARDS
+        + """\
 rules:
   - {name: r, when: 'scores["t"] > 0.0', action: redact, redact: [t.email]}
-""")
+"""
+    )
     result = await evaluate(p, "REDACT a@b.io")
     assert redact("REDACT a@b.io", result.redactions) == "REDACT [EMAIL]"
 
 
 async def test_custom_placeholder() -> None:
-    p = policy(GUARDS + """\
+    p = policy(
+        GUARDS
+        + """\
 rules:
   - {name: r, when: 'scores["t"] > 0.0', action: redact}
 redaction: {placeholder: "<{guard}:{category}>"}
-""")
+"""
+    )
     result = await evaluate(p, "x a@b.io y")
     assert redact("x a@b.io y", result.redactions) == "x <t:email> y"
 
 
 async def test_stage_restricts_rules() -> None:
-    p = policy(GUARDS + """\
+    p = policy(
+        GUARDS
+        + """\
 rules:
   - {name: out-only, stage: output, when: 'scores["t.bad"] > 0.5', action: block}
-""")
+"""
+    )
     assert (await evaluate(p, "BLOCKME", Stage.INPUT)).decision.action is Action.ALLOW
     assert (await evaluate(p, "BLOCKME", Stage.OUTPUT)).decision.action is Action.BLOCK
 
 
 async def test_rules_can_read_request_and_stage() -> None:
-    p = policy(GUARDS + """\
+    p = policy(
+        GUARDS
+        + """\
 rules:
   - {name: model, when: 'request.model == "gpt-x" && stage == "input"', action: block}
-""")
+"""
+    )
     blocked = await evaluate(p, "hi", request=RequestInfo(model="gpt-x"))
     allowed = await evaluate(p, "hi", request=RequestInfo(model="other"))
     assert blocked.decision.action is Action.BLOCK

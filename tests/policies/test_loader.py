@@ -114,8 +114,10 @@ def test_escalation_guard_must_exist() -> None:
 
 
 def test_json_policy_is_accepted() -> None:
-    text = ('{"version": 1, "guards": {"t": {"type": "trigger", "triggers": {"x": "c"}}},'
-            ' "rules": [{"name": "r", "when": "scores[\\"t\\"] > 0.5", "action": "redact"}]}')
+    text = (
+        '{"version": 1, "guards": {"t": {"type": "trigger", "triggers": {"x": "c"}}},'
+        ' "rules": [{"name": "r", "when": "scores[\\"t\\"] > 0.5", "action": "redact"}]}'
+    )
     policy = PolicyLoader(trigger_registry()).load_text(text, path="p.json")
     assert policy.rules[0].action is Action.REDACT
 
@@ -133,7 +135,9 @@ def test_sidecar_tests_are_loaded(tmp_path: Path) -> None:
 
 def test_test_case_with_unknown_finding_rejected(tmp_path: Path) -> None:
     (tmp_path / "mine.yaml").write_text(BASE)
-    (tmp_path / "mine_test.yaml").write_text("tests:\n  - {text: a, expect: block, findings: [zz]}\n")
+    (tmp_path / "mine_test.yaml").write_text(
+        "tests:\n  - {text: a, expect: block, findings: [zz]}\n"
+    )
     with pytest.raises(PolicyError, match="zz"):
         PolicyLoader(trigger_registry()).load_file(tmp_path / "mine.yaml")
 

@@ -24,22 +24,29 @@ CASES = [
     (b'{"model": "m", "messages": []}', 400, "invalid_request"),
     (b'{"model": "m", "messages": [{"content": "no role"}]}', 400, "invalid_request"),
     (b'{"model": 5, "messages": [{"role": "user", "content": "x"}]}', 400, "invalid_type"),
-    (b'{"model": "m", "stream": "yes", "messages": [{"role": "user", "content": "x"}]}', 400,
-     "invalid_type"),
+    (
+        b'{"model": "m", "stream": "yes", "messages": [{"role": "user", "content": "x"}]}',
+        400,
+        "invalid_type",
+    ),
     (b'{"model": "m", "messages": [{"role": "user", "content": 42}]}', 400, "invalid_request"),
-    (b'{"model": "m", "messages": [{"role": "user", "content": [{"type": "text", "text": 1}]}]}',
-     400, "invalid_request"),
-    (b'{"model": "m", "messages": [{"role": "user", "content": "caf\xe9"}]}', 400,
-     "invalid_utf8"),
+    (
+        b'{"model": "m", "messages": [{"role": "user", "content": [{"type": "text", "text": 1}]}]}',
+        400,
+        "invalid_request",
+    ),
+    (b'{"model": "m", "messages": [{"role": "user", "content": "caf\xe9"}]}', 400, "invalid_utf8"),
 ]
 
 
 @pytest.mark.parametrize(("body", "status", "code"), CASES)
-def test_bad_chat_bodies(gateway: GatewayFactory, upstream: MockUpstream, body: bytes,
-                         status: int, code: str) -> None:
+def test_bad_chat_bodies(
+    gateway: GatewayFactory, upstream: MockUpstream, body: bytes, status: int, code: str
+) -> None:
     http = gateway(POLICY).http()
-    response = http.post("/v1/chat/completions", content=body,
-                         headers={"content-type": "application/json"})
+    response = http.post(
+        "/v1/chat/completions", content=body, headers={"content-type": "application/json"}
+    )
     assert response.status_code == status
     error = response.json()["error"]
     assert error["code"] == code
@@ -89,9 +96,11 @@ def test_wrong_method_is_405(gateway: GatewayFactory) -> None:
 
 def test_header_policy_not_allowed(gateway: GatewayFactory, upstream: MockUpstream) -> None:
     http = gateway(POLICY).http()
-    response = http.post("/v1/chat/completions",
-                         json={"model": "m", "messages": [{"role": "user", "content": "x"}]},
-                         headers={"x-sluicegate-policy": "strict"})
+    response = http.post(
+        "/v1/chat/completions",
+        json={"model": "m", "messages": [{"role": "user", "content": "x"}]},
+        headers={"x-sluicegate-policy": "strict"},
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "policy_not_allowed"
     assert upstream.requests == []

@@ -23,11 +23,13 @@ def user(text: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": text}]
 
 
-def test_allowed_request_reaches_upstream_unchanged(gateway: GatewayFactory,
-                                                    upstream: MockUpstream) -> None:
+def test_allowed_request_reaches_upstream_unchanged(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
     gw = gateway(POLICY)
     raw = gw.client.chat.completions.with_raw_response.create(
-        model="m", messages=user("hello there"))
+        model="m", messages=user("hello there")
+    )
     completion = raw.parse()
     assert completion.choices[0].message.content == "Hello from the mock upstream."
     assert raw.headers["x-sluicegate-decision"] == "allow"
@@ -45,8 +47,12 @@ def test_input_block_never_calls_upstream(gateway: GatewayFactory, upstream: Moc
     assert info.value.status_code == 400
     body = info.value.body
     assert isinstance(body, dict)
-    assert body == {"message": "Blocked: bad.", "type": "invalid_request_error", "param": None,
-                    "code": "content_filter"}
+    assert body == {
+        "message": "Blocked: bad.",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "content_filter",
+    }
     assert info.value.response.headers["x-sluicegate-decision"] == "block"
     assert upstream.requests == []
 
@@ -63,14 +69,20 @@ def test_input_redaction_reaches_upstream_with_placeholders(
     gateway: GatewayFactory, upstream: MockUpstream
 ) -> None:
     gw = gateway(POLICY)
-    raw = gw.client.chat.completions.with_raw_response.create(model="m", messages=[
-        {"role": "system", "content": "You are helpful."},
-        {"role": "user", "content": [
-            {"type": "text", "text": "mail jane@example.com"},
-            {"type": "image_url", "image_url": {"url": "https://x/y.png"}},
-            {"type": "text", "text": "key SECRET42 ok"},
-        ]},
-    ])
+    raw = gw.client.chat.completions.with_raw_response.create(
+        model="m",
+        messages=[
+            {"role": "system", "content": "You are helpful."},
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "mail jane@example.com"},
+                    {"type": "image_url", "image_url": {"url": "https://x/y.png"}},
+                    {"type": "text", "text": "key SECRET42 ok"},
+                ],
+            },
+        ],
+    )
     assert raw.headers["x-sluicegate-decision"] == "redact"
     [seen] = upstream.requests
     parts = seen.body["messages"][1]["content"]
@@ -80,35 +92,59 @@ def test_input_redaction_reaches_upstream_with_placeholders(
     assert seen.body["messages"][0]["content"] == "You are helpful."
 
 
-def test_tool_results_and_system_messages_are_checked(gateway: GatewayFactory,
-                                                      upstream: MockUpstream) -> None:
+def test_tool_results_and_system_messages_are_checked(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
     gw = gateway(POLICY)
     with pytest.raises(openai.BadRequestError):
-        gw.client.chat.completions.create(model="m", messages=[
-            {"role": "user", "content": "look this up"},
-            {"role": "assistant", "content": None, "tool_calls": [
-                {"id": "c1", "type": "function",
-                 "function": {"name": "search", "arguments": "{}"}}]},
-            {"role": "tool", "tool_call_id": "c1", "content": "result: BLOCKME"},
-        ])
+        gw.client.chat.completions.create(
+            model="m",
+            messages=[
+                {"role": "user", "content": "look this up"},
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": "c1",
+                            "type": "function",
+                            "function": {"name": "search", "arguments": "{}"},
+                        }
+                    ],
+                },
+                {"role": "tool", "tool_call_id": "c1", "content": "result: BLOCKME"},
+            ],
+        )
     assert upstream.requests == []
 
 
-def test_harm_split_over_turns_is_seen_whole(gateway: GatewayFactory,
-                                             upstream: MockUpstream) -> None:
+def test_harm_split_over_turns_is_seen_whole(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
     gw = gateway(POLICY.replace('"BLOCKME": bad', '"step one\\n\\nstep two": bad'))
     with pytest.raises(openai.BadRequestError):
-        gw.client.chat.completions.create(model="m", messages=[
-            {"role": "user", "content": "step one"}, {"role": "user", "content": "step two"}])
+        gw.client.chat.completions.create(
+            model="m",
+            messages=[
+                {"role": "user", "content": "step one"},
+                {"role": "user", "content": "step two"},
+            ],
+        )
     assert upstream.requests == []
 
 
-def test_last_user_scope_ignores_earlier_turns(gateway: GatewayFactory,
-                                               upstream: MockUpstream) -> None:
+def test_last_user_scope_ignores_earlier_turns(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
     gw = gateway(POLICY + "input_scope: last_user\n")
-    gw.client.chat.completions.create(model="m", messages=[
-        {"role": "user", "content": "BLOCKME"}, {"role": "assistant", "content": "no"},
-        {"role": "user", "content": "fine now"}])
+    gw.client.chat.completions.create(
+        model="m",
+        messages=[
+            {"role": "user", "content": "BLOCKME"},
+            {"role": "assistant", "content": "no"},
+            {"role": "user", "content": "fine now"},
+        ],
+    )
     assert len(upstream.requests) == 1
 
 
@@ -123,12 +159,22 @@ def test_output_block_replaces_content(gateway: GatewayFactory, upstream: MockUp
     assert raw.headers["x-sluicegate-decision"] == "block"
 
 
-def test_output_redaction_and_tool_call_arguments(gateway: GatewayFactory,
-                                                  upstream: MockUpstream) -> None:
+def test_output_redaction_and_tool_call_arguments(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
     gw = gateway(POLICY)
-    upstream.push(chat_reply("write to jane@example.com", tool_calls=[
-        {"id": "c1", "type": "function",
-         "function": {"name": "send", "arguments": '{"to": "jane@example.com"}'}}]))
+    upstream.push(
+        chat_reply(
+            "write to jane@example.com",
+            tool_calls=[
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "send", "arguments": '{"to": "jane@example.com"}'},
+                }
+            ],
+        )
+    )
     completion = gw.client.chat.completions.create(model="m", messages=user("hi"))
     message = completion.choices[0].message
     assert message.content == "write to [EMAIL]"
@@ -136,18 +182,30 @@ def test_output_redaction_and_tool_call_arguments(gateway: GatewayFactory,
     assert message.tool_calls[0].function.arguments == '{"to": "[EMAIL]"}'
 
 
-def test_blocked_tool_call_arguments_block_the_choice(gateway: GatewayFactory,
-                                                      upstream: MockUpstream) -> None:
+def test_blocked_tool_call_arguments_block_the_choice(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
     gw = gateway(POLICY)
-    upstream.push(chat_reply(None, tool_calls=[
-        {"id": "c1", "type": "function", "function": {"name": "run", "arguments": '"BLOCKME"'}}]))
+    upstream.push(
+        chat_reply(
+            None,
+            tool_calls=[
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "run", "arguments": '"BLOCKME"'},
+                }
+            ],
+        )
+    )
     completion = gw.client.chat.completions.create(model="m", messages=user("hi"))
     assert completion.choices[0].finish_reason == "content_filter"
     assert completion.choices[0].message.tool_calls is None
 
 
-def test_audit_line_per_request_without_text(gateway: GatewayFactory,
-                                             upstream: MockUpstream) -> None:
+def test_audit_line_per_request_without_text(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
     gw = gateway(POLICY)
     gw.client.chat.completions.create(model="m", messages=user("mail jane@example.com"))
     [line] = gw.audit()
@@ -162,8 +220,9 @@ def test_audit_line_per_request_without_text(gateway: GatewayFactory,
     assert "texts" not in line["input"]
 
 
-def test_audit_logs_text_only_when_asked_and_redacted(gateway: GatewayFactory,
-                                                      upstream: MockUpstream) -> None:
+def test_audit_logs_text_only_when_asked_and_redacted(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
     gw = gateway(POLICY, audit={"log_text": True})
     gw.client.chat.completions.create(model="m", messages=user("mail jane@example.com"))
     [line] = gw.audit()
@@ -178,8 +237,9 @@ def test_guard_failure_fails_closed(gateway: GatewayFactory, upstream: MockUpstr
     assert gw.audit()[0]["input"]["reason"] == "guard_error_fail_closed"
 
 
-def test_guard_failure_fail_open_is_labelled(gateway: GatewayFactory,
-                                             upstream: MockUpstream) -> None:
+def test_guard_failure_fail_open_is_labelled(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
     gw = gateway(POLICY.replace("key}}", "key}, fail: true}") + "on_guard_error: allow\n")
     raw = gw.client.chat.completions.with_raw_response.create(model="m", messages=user("hi"))
     assert raw.headers["x-sluicegate-decision"] == "guard_error_fail_open"
@@ -187,8 +247,9 @@ def test_guard_failure_fail_open_is_labelled(gateway: GatewayFactory,
     assert len(upstream.requests) == 1
 
 
-def test_upstream_key_injected_from_env(gateway: GatewayFactory, upstream: MockUpstream,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upstream_key_injected_from_env(
+    gateway: GatewayFactory, upstream: MockUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TEST_UPSTREAM_KEY", "sk-upstream-secret")
     gw = gateway(POLICY, upstream={"api_key_env": "TEST_UPSTREAM_KEY"})
     gw.client.chat.completions.create(model="m", messages=user("hi"))
@@ -206,18 +267,31 @@ def test_gateway_keys(gateway: GatewayFactory, upstream: MockUpstream) -> None:
     assert "authorization" not in seen.headers  # the gateway key is not sent upstream
 
 
-def test_upstream_error_status_passes_through(gateway: GatewayFactory,
-                                              upstream: MockUpstream) -> None:
+def test_upstream_error_status_passes_through(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
     gw = gateway(POLICY)
-    upstream.push(Reply(status=429, body={"error": {"message": "slow down", "type": "rate",
-                                                    "param": None, "code": "rate_limited"}}))
+    upstream.push(
+        Reply(
+            status=429,
+            body={
+                "error": {
+                    "message": "slow down",
+                    "type": "rate",
+                    "param": None,
+                    "code": "rate_limited",
+                }
+            },
+        )
+    )
     with pytest.raises(openai.RateLimitError) as info:
         gw.client.chat.completions.create(model="m", messages=user("hi"))
     assert info.value.code == "rate_limited"
 
 
-def test_upstream_non_json_error_is_wrapped(gateway: GatewayFactory,
-                                            upstream: MockUpstream) -> None:
+def test_upstream_non_json_error_is_wrapped(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
     gw = gateway(POLICY)
     upstream.push(Reply(status=503, raw=b"<html>down</html>"))
     with pytest.raises(openai.InternalServerError) as info:

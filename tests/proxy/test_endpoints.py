@@ -25,12 +25,23 @@ rules:
 """
 
 
-def test_completions_redact_in_and_block_out(gateway: GatewayFactory,
-                                             upstream: MockUpstream) -> None:
+def test_completions_redact_in_and_block_out(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
     gw = gateway(POLICY)
-    upstream.push(Reply(body={"id": "c", "object": "text_completion", "created": 1, "model": "m",
-                              "choices": [{"index": 0, "text": "BLOCKME", "finish_reason": "stop",
-                                           "logprobs": None}]}))
+    upstream.push(
+        Reply(
+            body={
+                "id": "c",
+                "object": "text_completion",
+                "created": 1,
+                "model": "m",
+                "choices": [
+                    {"index": 0, "text": "BLOCKME", "finish_reason": "stop", "logprobs": None}
+                ],
+            }
+        )
+    )
     result = gw.client.completions.create(model="m", prompt="write to jane@example.com")
     assert upstream.requests[0].body["prompt"] == "write to [EMAIL]"
     assert result.choices[0].text == "Request blocked by policy." or result.choices[0].text
@@ -39,9 +50,17 @@ def test_completions_redact_in_and_block_out(gateway: GatewayFactory,
 
 def test_completions_prompt_list(gateway: GatewayFactory, upstream: MockUpstream) -> None:
     gw = gateway(POLICY)
-    upstream.push(Reply(body={"id": "c", "object": "text_completion", "created": 1, "model": "m",
-                              "choices": [{"index": 0, "text": "ok", "finish_reason": "stop",
-                                           "logprobs": None}]}))
+    upstream.push(
+        Reply(
+            body={
+                "id": "c",
+                "object": "text_completion",
+                "created": 1,
+                "model": "m",
+                "choices": [{"index": 0, "text": "ok", "finish_reason": "stop", "logprobs": None}],
+            }
+        )
+    )
     gw.client.completions.create(model="m", prompt=["fine", "mail jane@example.com"])
     assert upstream.requests[0].body["prompt"] == ["fine", "mail [EMAIL]"]
     with pytest.raises(openai.BadRequestError):
@@ -49,13 +68,23 @@ def test_completions_prompt_list(gateway: GatewayFactory, upstream: MockUpstream
     assert len(upstream.requests) == 1
 
 
-def test_embeddings_input_guarded_output_passed(gateway: GatewayFactory,
-                                                upstream: MockUpstream) -> None:
+def test_embeddings_input_guarded_output_passed(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
     gw = gateway(POLICY)
-    upstream.push(Reply(body={"object": "list", "model": "m", "data": [
-        {"object": "embedding", "index": 0, "embedding": [0.1, 0.2]}],
-        "usage": {"prompt_tokens": 1, "total_tokens": 1}}))
-    result = gw.client.embeddings.create(model="m", input="jane@example.com", encoding_format="float")
+    upstream.push(
+        Reply(
+            body={
+                "object": "list",
+                "model": "m",
+                "data": [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2]}],
+                "usage": {"prompt_tokens": 1, "total_tokens": 1},
+            }
+        )
+    )
+    result = gw.client.embeddings.create(
+        model="m", input="jane@example.com", encoding_format="float"
+    )
     assert result.data[0].embedding == [0.1, 0.2]
     assert upstream.requests[0].body["input"] == "[EMAIL]"
     with pytest.raises(openai.BadRequestError):
@@ -64,8 +93,14 @@ def test_embeddings_input_guarded_output_passed(gateway: GatewayFactory,
 
 def test_models_pass_through(gateway: GatewayFactory, upstream: MockUpstream) -> None:
     gw = gateway(POLICY)
-    upstream.push(Reply(body={"object": "list", "data": [
-        {"id": "gpt-x", "object": "model", "created": 0, "owned_by": "me"}]}))
+    upstream.push(
+        Reply(
+            body={
+                "object": "list",
+                "data": [{"id": "gpt-x", "object": "model", "created": 0, "owned_by": "me"}],
+            }
+        )
+    )
     models = gw.client.models.list()
     assert [m.id for m in models.data] == ["gpt-x"]
     assert upstream.requests[0].method == "GET"
@@ -111,10 +146,16 @@ async def test_transport_faults_with_respx(tmp_path) -> None:  # type: ignore[no
     policy = tmp_path / "p.yaml"
     policy.write_text(POLICY)
     config = GatewayConfig.model_validate(
-        {"upstream": {"url": "http://upstream.test"}, "policies": {"default": str(policy)},
-         "hot_reload": False, "audit": {"path": None}})
+        {
+            "upstream": {"url": "http://upstream.test"},
+            "policies": {"default": str(policy)},
+            "hot_reload": False,
+            "audit": {"path": None},
+        }
+    )
     respx.post("http://upstream.test/v1/chat/completions").mock(
-        side_effect=[httpx.ConnectError("refused"), httpx.ReadTimeout("slow")])
+        side_effect=[httpx.ConnectError("refused"), httpx.ReadTimeout("slow")]
+    )
     store = PolicyStore(config, PolicyLoader(trigger_registry()))
     app = create_app(config, store=store, transport=httpx.AsyncHTTPTransport())
     async with app.router.lifespan_context(app):
@@ -129,9 +170,13 @@ async def test_transport_faults_with_respx(tmp_path) -> None:  # type: ignore[no
 
 def test_demo_upstream_serves_without_network() -> None:
     app = create_app(GatewayConfig.model_validate({"hot_reload": False, "audit": {"path": None}}))
-    with serve(app) as url, openai.OpenAI(base_url=f"{url}/v1", api_key="none",
-                                          max_retries=0) as client:
+    with (
+        serve(app) as url,
+        openai.OpenAI(base_url=f"{url}/v1", api_key="none", max_retries=0) as client,
+    ):
         reply = client.chat.completions.create(
-            model="demo", messages=[{"role": "user", "content": "hi, I am bob@example.org"}])
+            model="demo", messages=[{"role": "user", "content": "hi, I am bob@example.org"}]
+        )
         assert reply.choices[0].message.content == (
-            "This is sluicegate's demo model. You said: hi, I am [EMAIL]")
+            "This is sluicegate's demo model. You said: hi, I am [EMAIL]"
+        )

@@ -21,7 +21,9 @@ guards:
   t: {type: trigger, triggers: {"BLOCKME": bad}}
 rules: []
 """
-STRICT = LENIENT.replace("rules: []", "rules:\n  - {name: b, when: 'scores[\"t\"] > 0.5', action: block}")
+STRICT = LENIENT.replace(
+    "rules: []", "rules:\n  - {name: b, when: 'scores[\"t\"] > 0.5', action: block}"
+)
 
 
 @pytest.fixture
@@ -33,34 +35,51 @@ def two_policies(tmp_path: Path) -> dict[str, str]:
 
 def send(client: openai.OpenAI, model: str = "m", **kwargs: object) -> str:
     raw = client.chat.completions.with_raw_response.create(
-        model=model, messages=[{"role": "user", "content": "BLOCKME"}], **kwargs)
+        model=model, messages=[{"role": "user", "content": "BLOCKME"}], **kwargs
+    )
     return raw.headers["x-sluicegate-decision"]
 
 
-def test_default_then_model_route(gateway: GatewayFactory, upstream: MockUpstream,
-                                  two_policies: dict[str, str]) -> None:
-    gw = gateway(policies=two_policies, default_policy="lenient",
-                 routes=[{"model": "gpt-4*", "policy": "tight"}])
+def test_default_then_model_route(
+    gateway: GatewayFactory, upstream: MockUpstream, two_policies: dict[str, str]
+) -> None:
+    gw = gateway(
+        policies=two_policies,
+        default_policy="lenient",
+        routes=[{"model": "gpt-4*", "policy": "tight"}],
+    )
     assert send(gw.client, model="small") == "allow"
     with pytest.raises(openai.BadRequestError):
         send(gw.client, model="gpt-4o")
     assert gw.audit()[1]["policy"] == "tight"
 
 
-def test_route_path_selection(gateway: GatewayFactory, upstream: MockUpstream,
-                              two_policies: dict[str, str]) -> None:
-    gw = gateway(policies=two_policies, default_policy="lenient",
-                 routes=[{"route": "/v1/embeddings", "policy": "tight"}])
+def test_route_path_selection(
+    gateway: GatewayFactory, upstream: MockUpstream, two_policies: dict[str, str]
+) -> None:
+    gw = gateway(
+        policies=two_policies,
+        default_policy="lenient",
+        routes=[{"route": "/v1/embeddings", "policy": "tight"}],
+    )
     assert send(gw.client) == "allow"
     with pytest.raises(openai.BadRequestError):
         gw.client.embeddings.create(model="m", input="BLOCKME")
 
 
-def test_gateway_key_pins_policy(gateway: GatewayFactory, upstream: MockUpstream,
-                                 two_policies: dict[str, str]) -> None:
-    gw = gateway(policies=two_policies, default_policy="lenient", auth={"keys": [
-        {"key": "k-open", "name": "team-a"}, {"key": "k-tight", "name": "team-b",
-                                              "policy": "tight"}]})
+def test_gateway_key_pins_policy(
+    gateway: GatewayFactory, upstream: MockUpstream, two_policies: dict[str, str]
+) -> None:
+    gw = gateway(
+        policies=two_policies,
+        default_policy="lenient",
+        auth={
+            "keys": [
+                {"key": "k-open", "name": "team-a"},
+                {"key": "k-tight", "name": "team-b", "policy": "tight"},
+            ]
+        },
+    )
     assert send(gw.openai("k-open")) == "allow"
     with pytest.raises(openai.BadRequestError):
         send(gw.openai("k-tight"))
@@ -69,8 +88,9 @@ def test_gateway_key_pins_policy(gateway: GatewayFactory, upstream: MockUpstream
         send(gw.openai("k-tight"), extra_headers={"x-sluicegate-policy": "lenient"})
 
 
-def test_header_selection_among_allowed(gateway: GatewayFactory, upstream: MockUpstream,
-                                        two_policies: dict[str, str]) -> None:
+def test_header_selection_among_allowed(
+    gateway: GatewayFactory, upstream: MockUpstream, two_policies: dict[str, str]
+) -> None:
     gw = gateway(policies=two_policies, default_policy="lenient", header_policies=["tight"])
     assert send(gw.client) == "allow"
     with pytest.raises(openai.BadRequestError):
@@ -95,7 +115,9 @@ def wait_for(condition, timeout: float = 10.0) -> bool:  # type: ignore[no-untyp
 
 
 def test_hot_reload_swaps_good_file_and_keeps_old_on_bad(
-    gateway: GatewayFactory, upstream: MockUpstream, tmp_path: Path,
+    gateway: GatewayFactory,
+    upstream: MockUpstream,
+    tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     path = tmp_path / "live.yaml"

@@ -19,27 +19,39 @@ rules:
 
 
 def stream_text(client: openai.OpenAI, **kwargs: object) -> tuple[str, list[str | None]]:
-    chunks = list(client.chat.completions.create(
-        model="m", messages=[{"role": "user", "content": "hi"}], stream=True, **kwargs))
+    chunks = list(
+        client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}], stream=True, **kwargs
+        )
+    )
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-    finish = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
+    finish = [
+        c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason
+    ]
     return text, finish
 
 
-def test_buffered_stream_allowed_is_replayed(gateway: GatewayFactory,
-                                             upstream: MockUpstream) -> None:
+def test_buffered_stream_allowed_is_replayed(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
     gw = gateway(POLICY)
     upstream.push(chat_stream(["Hello", " world"], usage=True))
-    chunks = list(gw.client.chat.completions.create(
-        model="m", messages=[{"role": "user", "content": "hi"}], stream=True,
-        stream_options={"include_usage": True}))
+    chunks = list(
+        gw.client.chat.completions.create(
+            model="m",
+            messages=[{"role": "user", "content": "hi"}],
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "Hello world"
     assert chunks[-1].usage is not None and chunks[-1].usage.total_tokens == 3
     assert upstream.requests[0].body["stream"] is True
 
 
-def test_buffered_stream_redacts_across_chunks(gateway: GatewayFactory,
-                                               upstream: MockUpstream) -> None:
+def test_buffered_stream_redacts_across_chunks(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
     gw = gateway(POLICY)
     upstream.push(chat_stream(["write to ja", "ne@exam", "ple.com now"]))
     text, finish = stream_text(gw.client)
@@ -47,8 +59,9 @@ def test_buffered_stream_redacts_across_chunks(gateway: GatewayFactory,
     assert finish == ["stop"]
 
 
-def test_buffered_stream_blocks_with_content_filter(gateway: GatewayFactory,
-                                                    upstream: MockUpstream) -> None:
+def test_buffered_stream_blocks_with_content_filter(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
     gw = gateway(POLICY)
     upstream.push(chat_stream(["this is BLOC", "KME text"]))
     text, finish = stream_text(gw.client)
@@ -58,29 +71,38 @@ def test_buffered_stream_blocks_with_content_filter(gateway: GatewayFactory,
     assert record["output"]["decision"] == "block"
 
 
-def test_stream_input_block_never_calls_upstream(gateway: GatewayFactory,
-                                                 upstream: MockUpstream) -> None:
+def test_stream_input_block_never_calls_upstream(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
     gw = gateway(POLICY)
     with pytest.raises(openai.BadRequestError):
-        list(gw.client.chat.completions.create(
-            model="m", messages=[{"role": "user", "content": "BLOCKME"}], stream=True))
+        list(
+            gw.client.chat.completions.create(
+                model="m", messages=[{"role": "user", "content": "BLOCKME"}], stream=True
+            )
+        )
     assert upstream.requests == []
 
 
 def test_stream_input_block_as_message(gateway: GatewayFactory, upstream: MockUpstream) -> None:
     gw = gateway(POLICY + "block_response: message\n")
-    chunks = list(gw.client.chat.completions.create(
-        model="m", messages=[{"role": "user", "content": "BLOCKME"}], stream=True))
+    chunks = list(
+        gw.client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "BLOCKME"}], stream=True
+        )
+    )
     assert chunks[0].choices[0].delta.content == "Stopped."
     assert chunks[-1].choices[0].finish_reason == "content_filter"
 
 
-def test_passthrough_stream_is_marked_unguarded(gateway: GatewayFactory,
-                                                upstream: MockUpstream) -> None:
+def test_passthrough_stream_is_marked_unguarded(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
     gw = gateway(POLICY + "streaming: passthrough\n")
     upstream.push(chat_stream(["BLOCKME", " jane@example.com"]))
     response = gw.client.chat.completions.with_raw_response.create(
-        model="m", messages=[{"role": "user", "content": "hi"}], stream=True)
+        model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+    )
     assert response.headers["x-sluicegate-output"] == "unguarded"
     chunks = list(response.parse())
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
@@ -90,12 +112,16 @@ def test_passthrough_stream_is_marked_unguarded(gateway: GatewayFactory,
     assert record["stream_status"] == "complete"
 
 
-def test_passthrough_still_applies_input_guards(gateway: GatewayFactory,
-                                                upstream: MockUpstream) -> None:
+def test_passthrough_still_applies_input_guards(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
     gw = gateway(POLICY + "streaming: passthrough\n")
     upstream.push(chat_stream(["ok"]))
-    list(gw.client.chat.completions.create(
-        model="m", messages=[{"role": "user", "content": "mail jane@example.com"}], stream=True))
+    list(
+        gw.client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "mail jane@example.com"}], stream=True
+        )
+    )
     assert upstream.requests[0].body["messages"][0]["content"] == "mail [EMAIL]"
 
 
@@ -109,15 +135,27 @@ def test_malformed_upstream_sse_is_502(gateway: GatewayFactory, upstream: MockUp
 
 def test_stream_upstream_error_status(gateway: GatewayFactory, upstream: MockUpstream) -> None:
     gw = gateway(POLICY)
-    upstream.push(Reply(status=400, body={"error": {"message": "bad model", "type": "x",
-                                                    "param": None, "code": "model_not_found"}}))
+    upstream.push(
+        Reply(
+            status=400,
+            body={
+                "error": {
+                    "message": "bad model",
+                    "type": "x",
+                    "param": None,
+                    "code": "model_not_found",
+                }
+            },
+        )
+    )
     with pytest.raises(openai.BadRequestError) as info:
         stream_text(gw.client)
     assert info.value.code == "model_not_found"
 
 
-def test_tool_call_deltas_are_assembled_and_guarded(gateway: GatewayFactory,
-                                                    upstream: MockUpstream) -> None:
+def test_tool_call_deltas_are_assembled_and_guarded(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
     gw = gateway(POLICY)
     head = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m"}
 
@@ -127,16 +165,32 @@ def test_tool_call_deltas_are_assembled_and_guarded(gateway: GatewayFactory,
         if first:
             tc.update(id="c1", type="function")
             fn["name"] = "send"
-        return {**head, "choices": [{"index": 0, "delta": {"tool_calls": [tc]},
-                                     "finish_reason": None}]}
+        return {
+            **head,
+            "choices": [{"index": 0, "delta": {"tool_calls": [tc]}, "finish_reason": None}],
+        }
 
-    upstream.push(Reply(events=[
-        call('{"to": "jane@exa', first=True), call('mple.com"}'),
-        {**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
-        "[DONE]"]))
-    chunks = list(gw.client.chat.completions.create(
-        model="m", messages=[{"role": "user", "content": "hi"}], stream=True))
-    args = "".join(tc.function.arguments or "" for c in chunks if c.choices
-                   for tc in (c.choices[0].delta.tool_calls or []) if tc.function)
+    upstream.push(
+        Reply(
+            events=[
+                call('{"to": "jane@exa', first=True),
+                call('mple.com"}'),
+                {**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
+                "[DONE]",
+            ]
+        )
+    )
+    chunks = list(
+        gw.client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+        )
+    )
+    args = "".join(
+        tc.function.arguments or ""
+        for c in chunks
+        if c.choices
+        for tc in (c.choices[0].delta.tool_calls or [])
+        if tc.function
+    )
     assert args == '{"to": "[EMAIL]"}'
     assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "tool_calls"

@@ -23,8 +23,9 @@ from starlette.types import ASGIApp
 @contextmanager
 def serve(app: ASGIApp) -> Iterator[str]:
     """Run ``app`` with uvicorn on 127.0.0.1:<random>; yield its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                            lifespan="on", access_log=False)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", access_log=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -61,30 +62,50 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def chat_reply(content: str | None, *, tool_calls: list[dict[str, Any]] | None = None,
-               n: int = 1) -> Reply:
+def chat_reply(
+    content: str | None, *, tool_calls: list[dict[str, Any]] | None = None, n: int = 1
+) -> Reply:
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if tool_calls:
         message["tool_calls"] = tool_calls
-    return Reply(body={
-        "id": "chatcmpl-mock", "object": "chat.completion", "created": 1, "model": "mock-model",
-        "choices": [{"index": i, "message": dict(message), "finish_reason": "stop",
-                     "logprobs": None} for i in range(n)],
-        "usage": {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8},
-    })
+    return Reply(
+        body={
+            "id": "chatcmpl-mock",
+            "object": "chat.completion",
+            "created": 1,
+            "model": "mock-model",
+            "choices": [
+                {"index": i, "message": dict(message), "finish_reason": "stop", "logprobs": None}
+                for i in range(n)
+            ],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8},
+        }
+    )
 
 
 def chat_stream(pieces: list[str], *, usage: bool = False) -> Reply:
-    head = {"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 1,
-            "model": "mock-model"}
-    events: list[Any] = [{**head, "choices": [{"index": 0, "delta": {"role": "assistant"},
-                                               "finish_reason": None}]}]
-    events += [{**head, "choices": [{"index": 0, "delta": {"content": p},
-                                     "finish_reason": None}]} for p in pieces]
+    head = {
+        "id": "chatcmpl-mock",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "mock-model",
+    }
+    events: list[Any] = [
+        {**head, "choices": [{"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}]}
+    ]
+    events += [
+        {**head, "choices": [{"index": 0, "delta": {"content": p}, "finish_reason": None}]}
+        for p in pieces
+    ]
     events.append({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
     if usage:
-        events.append({**head, "choices": [],
-                       "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}})
+        events.append(
+            {
+                **head,
+                "choices": [],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
+            }
+        )
     events.append("[DONE]")
     return Reply(events=events)
 
@@ -97,9 +118,11 @@ class MockUpstream:
         self.requests: list[Recorded] = []
         self.replies: list[Reply] = []
         self.default = chat_reply("Hello from the mock upstream.")
-        self.app = Starlette(routes=[
-            Route("/{path:path}", self._handle, methods=["GET", "POST", "PUT", "DELETE"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route("/{path:path}", self._handle, methods=["GET", "POST", "PUT", "DELETE"]),
+            ]
+        )
 
     def push(self, *replies: Reply) -> None:
         self.replies.extend(replies)
@@ -114,14 +137,19 @@ class MockUpstream:
             body: Any = orjson.loads(raw) if raw else None
         except orjson.JSONDecodeError:
             body = raw
-        self.requests.append(Recorded(request.method, request.url.path,
-                                      dict(request.headers), body))
+        self.requests.append(
+            Recorded(request.method, request.url.path, dict(request.headers), body)
+        )
         reply = self.replies.pop(0) if self.replies else self.default
         if reply.delay_s:
             await asyncio.sleep(reply.delay_s)
         if reply.raw is not None:
-            return Response(reply.raw, reply.status, reply.headers,
-                            media_type=reply.headers.get("content-type", "text/plain"))
+            return Response(
+                reply.raw,
+                reply.status,
+                reply.headers,
+                media_type=reply.headers.get("content-type", "text/plain"),
+            )
         if reply.events is not None:
             events = reply.events
 
@@ -130,7 +158,9 @@ class MockUpstream:
                     data = event.encode() if isinstance(event, str) else orjson.dumps(event)
                     yield b"data: " + data + b"\n\n"
 
-            return StreamingResponse(stream(), reply.status, reply.headers,
-                                     media_type="text/event-stream")
-        return Response(orjson.dumps(reply.body), reply.status, reply.headers,
-                        media_type="application/json")
+            return StreamingResponse(
+                stream(), reply.status, reply.headers, media_type="text/event-stream"
+            )
+        return Response(
+            orjson.dumps(reply.body), reply.status, reply.headers, media_type="application/json"
+        )

@@ -1,0 +1,53 @@
+"""Both install modes expose the three folders as sluicegate.{proxy,guards,policies}."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = (
+    "import sluicegate.proxy.app, sluicegate.guards.base, sluicegate.policies.loader, os;"
+    "from sluicegate.policies.packs import pack_path;"
+    "assert pack_path('default').is_file();"
+    "print(os.path.dirname(sluicegate.guards.base.__file__))"
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("editable", [False, True], ids=["install", "editable"])
+def test_pip_install_imports_package(tmp_path: Path, editable: bool) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    # Dependencies come from this test environment, so the test needs no index.
+    Path(site, "deps-from-test-env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    target = ["-e", str(ROOT)] if editable else [str(ROOT)]
+    env = {**os.environ, "PIP_NO_INDEX": "1"}
+    subprocess.run(
+        [python, "-m", "pip", "install", "--no-deps", "--no-build-isolation", "-q", *target],
+        check=True,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+    )
+    result = subprocess.run(
+        [python, "-c", PROBE], check=True, capture_output=True, text=True, cwd=tmp_path
+    )
+    location = Path(result.stdout.strip())
+    if editable:
+        assert location == ROOT / "guards"
+    else:
+        assert location.is_relative_to(site)
+        assert (location.parent / "policies" / "packs" / "default.yaml").is_file()
