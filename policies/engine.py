@@ -47,7 +47,6 @@ def decide(
 ) -> PolicyDecision:
     """Apply ``policy``'s rules for ``stage``. In the escalation round,
     escalate rules are skipped: a second decision cannot escalate again."""
-    rules = policy.rules_for(stage)
     scores = dict.fromkeys(policy.score_keys, 0.0)
     findings: list[dict[str, Any]] = []
     failed_closed: list[str] = []
@@ -74,31 +73,9 @@ def decide(
                 }
             )
 
-    context = (
-        make_context(
-            {
-                "scores": scores,
-                "findings": findings,
-                "stage": stage.value,
-                "request": request.as_cel(),
-            }
-        )
-        if rules
-        else None
+    matches, rule_errors = _evaluate_rules(
+        policy, stage, scores, findings, request, escalation_round=escalation_round
     )
-    matches: list[RuleMatch] = []
-    rule_errors: list[str] = []
-    for rule in rules:
-        if escalation_round and rule.action is Action.ESCALATE:
-            continue
-        try:
-            matched = rule.condition.evaluate(context)
-        except Exception as exc:  # a rule that cannot be evaluated must not let text through
-            rule_errors.append(f"{rule.name}: {exc}")
-            continue
-        if matched:
-            matches.append(RuleMatch(rule.name, rule.action, rule.message, rule.redact))
-
     default_message = (
         policy.spec.block_message if stage is Stage.INPUT else (policy.spec.output_block_message)
     )
@@ -127,6 +104,54 @@ def decide(
         message,
         fail_open_guards=tuple(failed_open),
     )
+
+
+def _evaluate_rules(
+    policy: Policy,
+    stage: Stage,
+    scores: dict[str, float],
+    findings: list[dict[str, Any]],
+    request: RequestInfo,
+    *,
+    escalation_round: bool,
+) -> tuple[list[RuleMatch], list[str]]:
+    """Matching rules and rule errors. Rules are pure functions of their
+    variables, so results are memoised on exactly what the stage's rules read:
+    most traffic has no findings and shares one entry, skipping the ~40 us it
+    costs to build a CEL context."""
+    rules = policy.rules_for(stage)
+    if not rules:
+        return [], []
+    uses = policy.variables_used(stage)
+    key: tuple[Any, ...] | None = None
+    if "request" not in uses:
+        key = (
+            stage,
+            escalation_round,
+            tuple((k, v) for k, v in scores.items() if v),
+            tuple(tuple(f.values()) for f in findings) if "findings" in uses else None,
+        )
+        cached = policy.rule_cache.get(key)
+        if cached is not None:
+            return list(cached[0]), list(cached[1])
+    context = make_context(
+        {"scores": scores, "findings": findings, "stage": stage.value, "request": request.as_cel()}
+    )
+    matches: list[RuleMatch] = []
+    rule_errors: list[str] = []
+    for rule in rules:
+        if escalation_round and rule.action is Action.ESCALATE:
+            continue
+        try:
+            matched = rule.condition.evaluate(context)
+        except Exception as exc:  # a rule that cannot be evaluated must not let text through
+            rule_errors.append(f"{rule.name}: {exc}")
+            continue
+        if matched:
+            matches.append(RuleMatch(rule.name, rule.action, rule.message, rule.redact))
+    if key is not None:
+        policy.rule_cache[key] = (tuple(matches), tuple(rule_errors))
+    return matches, rule_errors
 
 
 def _message(matches: list[RuleMatch], action: Action) -> str | None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+from cachetools import LRUCache
 
 from ..guards.base import Guard
 from .decisions import Action, Stage
@@ -55,6 +58,11 @@ class Policy:
     _guards: dict[Stage, list[GuardBinding]] = field(default_factory=dict, repr=False)
     _escalation: dict[Stage, list[GuardBinding]] = field(default_factory=dict, repr=False)
     _rules: dict[Stage, list[CompiledRule]] = field(default_factory=dict, repr=False)
+    _uses: dict[Stage, frozenset[str]] = field(default_factory=dict, repr=False)
+    #: memo of rule outcomes keyed on the variables the rules read (see engine)
+    rule_cache: LRUCache[Any, Any] = field(
+        default_factory=lambda: LRUCache(maxsize=4096), repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for stage in Stage:
@@ -62,6 +70,9 @@ class Policy:
             self._guards[stage] = [b for b in bindings if not b.escalation_only]
             self._escalation[stage] = [b for b in bindings if b.escalation_only]
             self._rules[stage] = [rule for rule in self.rules if stage in rule.stages]
+            self._uses[stage] = frozenset(
+                name for rule in self._rules[stage] for name in rule.condition.uses
+            )
 
     def guards_for(self, stage: Stage) -> list[GuardBinding]:
         """Guards that run on every request at ``stage``."""
@@ -73,3 +84,7 @@ class Policy:
 
     def rules_for(self, stage: Stage) -> list[CompiledRule]:
         return self._rules[stage]
+
+    def variables_used(self, stage: Stage) -> frozenset[str]:
+        """Which of scores, findings, stage, request the stage's rules read."""
+        return self._uses[stage]

@@ -203,3 +203,26 @@ def test_redact_merges_overlaps() -> None:
     assert redact("abcdefgh", [(1, 4, "[A]"), (3, 6, "[B]")]) == "a[A]gh"
     assert redact("abc", []) == "abc"
     assert redact("abcdef", [(4, 6, "[X]"), (0, 1, "[Y]")]) == "[Y]bcd[X]"
+
+
+async def test_rule_outcomes_are_memoised_on_what_rules_read() -> None:
+    p = policy(GUARDS + """\
+rules:
+  - {name: email, when: 'findings.exists(f, f.category == "email")', action: redact}
+  - {name: bad, when: 'scores["t.bad"] > 0.5', action: block}
+""")
+    first = await evaluate(p, "hello")
+    assert len(p.rule_cache) == 1
+    again = await evaluate(p, "another clean text")
+    assert len(p.rule_cache) == 1  # same (empty) variables: served from the memo
+    assert first.decision.action is again.decision.action is Action.ALLOW
+    assert (await evaluate(p, "a@b.io")).decision.action is Action.REDACT
+    assert (await evaluate(p, "x a@b.io")).decision.action is Action.REDACT  # other span
+    assert (await evaluate(p, "BLOCKME")).decision.action is Action.BLOCK
+    assert (await evaluate(p, "hi")).decision.action is Action.ALLOW
+
+
+async def test_rules_reading_request_are_not_memoised() -> None:
+    p = policy(GUARDS + "rules:\n  - {name: m, when: 'request.model == \"x\"', action: block}\n")
+    await evaluate(p, "hi", request=RequestInfo(model="x"))
+    assert len(p.rule_cache) == 0
