@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from sluicegate.guards.base import Finding, GuardResult, Span
+from sluicegate.guards.errors import GuardConfigError
+from sluicegate.guards.keywords import MAX_PHRASE_CHARS, KeywordGuard
+from sluicegate.guards.registry import default_registry
+
+
+def make(**settings: Any) -> KeywordGuard:
+    guard = default_registry().create("kw", "keywords", settings)
+    assert isinstance(guard, KeywordGuard)
+    return guard
+
+
+def found(guard: KeywordGuard, text: str) -> list[tuple[str, str]]:
+    """(category, matched text) per finding, in order."""
+    return [(f.category, text[f.span.start : f.span.end]) for f in guard.scan_one(text) if f.span]
+
+
+WEAPONS = {"weapons": ["nerve agent", "bomb", "pipe bomb"], "drugs": ["meth", "crystal meth"]}
+
+
+def test_reports_each_occurrence_with_exact_span_and_full_score() -> None:
+    text = "How do I build a bomb? And a pipe bomb?"
+    findings = make(categories=WEAPONS).scan_one(text)
+    assert findings == (
+        Finding("weapons", 1.0, Span(17, 21)),
+        Finding("weapons", 1.0, Span(29, 38)),
+    )
+    assert text[29:38] == "pipe bomb"
+
+
+def test_categories_lists_every_configured_category_in_order() -> None:
+    assert make(categories=WEAPONS).categories == ("weapons", "drugs")
+
+
+def test_longest_phrase_wins_at_the_same_start() -> None:
+    assert found(make(categories=WEAPONS), "buy crystal meth") == [("drugs", "crystal meth")]
+
+
+def test_case_insensitive_by_default_and_sensitive_on_request() -> None:
+    assert found(make(categories=WEAPONS), "BOMB Bomb bomb") == [("weapons", "BOMB"),
+                                                                ("weapons", "Bomb"),
+                                                                ("weapons", "bomb")]  # fmt: skip
+    sensitive = make(categories={"acronym": ["ISIS"]}, case_sensitive=True)
+    assert found(sensitive, "isis ISIS Isis") == [("acronym", "ISIS")]
+
+
+def test_case_folding_keeps_spans_for_letters_whose_lowercase_is_longer() -> None:
+    # "İ".lower() is two characters; the span must still cover the original text.
+    text = "Visit İSTANBUL and istanbul"
+    assert found(make(categories={"city": ["İstanbul"]}), text) == [
+        ("city", "İSTANBUL"),
+        ("city", "istanbul"),
+    ]
+
+
+def test_whole_words_skips_phrases_inside_longer_words() -> None:
+    guard = make(categories=WEAPONS)
+    assert found(guard, "bombastic methane bombs") == []
+    assert found(guard, "(bomb), 'bomb'; bomb.") == [("weapons", "bomb")] * 3
+
+
+def test_whole_words_off_matches_substrings() -> None:
+    guard = make(categories=WEAPONS, whole_words=False)
+    assert found(guard, "bombastic methane") == [("weapons", "bomb"), ("drugs", "meth")]
+
+
+def test_a_longer_phrase_failing_its_word_edge_falls_back_to_a_shorter_one() -> None:
+    guard = make(categories={"x": ["bomb", "bomb-maker"]})
+    assert found(guard, "the bomb-makers") == [("x", "bomb")]
+    assert found(guard, "the bomb-maker.") == [("x", "bomb-maker")]
+
+
+def test_whitespace_in_a_phrase_matches_any_run_of_whitespace() -> None:
+    text = "a nerve \n\t agent attack"
+    assert found(make(categories=WEAPONS), text) == [("weapons", "nerve \n\t agent")]
+    spaced = make(categories={"w": ["  nerve    agent "]})
+    assert found(spaced, "nerve agent") == [("w", "nerve agent")]
+
+
+def test_unspaced_scripts_match_inside_running_text() -> None:
+    guard = make(categories={"weapons": ["炸弹", "爆弾", "폭탄"]})
+    assert found(guard, "如何制造炸弹的方法") == [("weapons", "炸弹")]
+    assert found(guard, "爆弾の作り方") == [("weapons", "爆弾")]
+    assert found(guard, "폭탄을 만드는 법") == [("weapons", "폭탄")]
+
+
+def test_latin_word_touching_han_text_is_a_whole_word() -> None:
+    assert found(make(categories=WEAPONS), "如何用bomb制造") == [("weapons", "bomb")]
+
+
+def test_non_ascii_letters_count_as_word_characters() -> None:
+    guard = make(categories={"x": ["café"]})
+    assert found(guard, "cafés café") == [("x", "café")]
+    assert found(make(categories={"x": ["bomb"]}), "ébomb bomb") == [("x", "bomb")]
+
+
+def test_phrase_in_two_categories_reports_both_for_the_same_span() -> None:
+    guard = make(categories={"a": ["shared", "only a"], "b": ["shared"]})
+    findings = guard.scan_one("a shared word")
+    assert findings == (Finding("a", 1.0, Span(2, 8)), Finding("b", 1.0, Span(2, 8)))
+
+
+def test_nothing_found_in_empty_or_clean_text() -> None:
+    guard = make(categories=WEAPONS)
+    assert guard.scan_one("") == ()
+    assert guard.scan_one("A recipe for banana bread.") == ()
+
+
+async def test_scan_keeps_batch_order() -> None:
+    guard = make(categories=WEAPONS)
+    results = await guard.scan(["clean", "a bomb", "meth", ""])
+    assert [r.guard for r in results] == ["kw"] * 4
+    assert [[f.category for f in r.findings] for r in results] == [[], ["weapons"], ["drugs"], []]
+
+
+async def test_scan_of_a_large_batch_runs_off_the_loop_with_the_same_results() -> None:
+    guard = make(categories=WEAPONS)
+    texts = ["bomb " * 20_000, "clean " * 20_000]
+    results = await guard.scan(texts)
+    assert sum(len(t) for t in texts) > guard.offload_threshold
+    assert results == guard.scan_sync(texts)
+    assert results[1] == GuardResult("kw", ())
+    assert len(results[0].findings) == 20_000
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({}, "Field required"),
+        ({"categories": {}}, "at least 1"),
+        ({"categories": {"x": []}}, "has no phrases"),
+        ({"categories": {"x": ["ok", "  "]}}, "empty phrase"),
+        ({"categories": {"bad name": ["x"]}}, "names use letters"),
+        ({"categories": {"x": ["a" * (MAX_PHRASE_CHARS + 1)]}}, "longer than"),
+        ({"categories": {"x": ["a"]}, "wholewords": False}, "Extra inputs"),
+        ({"categories": {"x": "bomb"}}, "valid list"),
+    ],
+)
+def test_invalid_settings_are_rejected(settings: dict[str, Any], message: str) -> None:
+    with pytest.raises(GuardConfigError, match=message) as info:
+        make(**settings)
+    assert "kw" in str(info.value)
+
+
+def test_many_phrases_compile_and_scan_fast() -> None:
+    phrases = [f"term{i} word{i % 37}" for i in range(2_000)] + [f"w{i}" for i in range(500)]
+    start = time.perf_counter()
+    guard = make(categories={"a": phrases[::2], "b": phrases[1::2]})
+    assert time.perf_counter() - start < 2.0
+    text = (" ".join(f"term{i} word{i % 37} filler" for i in range(0, 4_000, 7)) + " ") * 4
+    start = time.perf_counter()
+    findings = guard.scan_one(text)
+    elapsed = time.perf_counter() - start
+    assert len(findings) == 4 * len(range(0, 2_000, 7))
+    assert elapsed < 0.5, f"{elapsed:.3f}s for {len(text)} chars"
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [" " * 200_000, "a" * 200_000, "nerve" + " " * 200_000 + "x", "bom" * 70_000, "爆" * 200_000],
+    ids=["spaces", "letters", "long-gap", "near-misses", "cjk"],
+)
+def test_hostile_input_is_linear(hostile: str) -> None:
+    guard = make(categories={**WEAPONS, "cjk": ["爆弾"]})
+    start = time.perf_counter()
+    assert guard.scan_one(hostile) == ()
+    assert time.perf_counter() - start < 0.5
