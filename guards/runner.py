@@ -96,8 +96,11 @@ def _to_original(outcome: GuardOutcome, text: NormalizedText) -> GuardOutcome:
     result = outcome.result
     if result is None or not result.findings or text.text == text.original:
         return outcome
-    findings = tuple(
-        f if f.span is None else Finding(f.category, f.score, text.original_span(f.span))
-        for f in result.findings
-    )
+    try:
+        findings = tuple(
+            f if f.span is None else Finding(f.category, f.score, text.original_span(f.span))
+            for f in result.findings
+        )
+    except ValueError as exc:  # a span outside the text is a broken guard, not a 500
+        return replace(outcome, result=None, error=f"guard reported a bad span: {exc}")
     return replace(outcome, result=GuardResult(result.guard, findings))

@@ -18,7 +18,9 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def test_example_policy_passes_its_tests() -> None:
-    result = CliRunner().invoke(app, ["policy", "test", str(EXAMPLES / "policies/support-bot.yaml")])
+    result = CliRunner().invoke(
+        app, ["policy", "test", str(EXAMPLES / "policies/support-bot.yaml")]
+    )
     assert result.exit_code == 0, result.output
     assert "5 passed, 0 failed" in result.output
 
@@ -35,7 +37,11 @@ def test_quickstart_against_demo_gateway() -> None:
         env = {**os.environ, "SLUICEGATE_URL": f"{url}/v1"}
         result = subprocess.run(
             [sys.executable, str(EXAMPLES / "quickstart.py")],
-            env=env, capture_output=True, text=True, timeout=60, check=True,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         )
     lines = result.stdout.splitlines()
     assert lines[0].startswith("allowed : allow |")

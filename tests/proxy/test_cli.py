@@ -123,8 +123,8 @@ def test_serve_runs_demo_with_no_key_and_no_network() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "sluicegate.proxy", "serve", "--port", str(port)],
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 20
