@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -40,7 +40,7 @@ from .responses import (
 from .services import GatewayServices
 from .streaming import StreamRelay
 
-__all__ = ["GuardedEndpoint", "passthrough", "read_json_body"]
+__all__ = ["GuardedEndpoint", "audited", "passthrough", "read_json_body"]
 
 logger = logging.getLogger("sluicegate.proxy")
 _RULE_HEADER_PREFIXES = ("x-",)
@@ -116,28 +116,7 @@ class GuardedEndpoint:
         return prompt_input_bundles(body, "prompt" if self.kind == "text" else "input")
 
     async def handle(self, request: Request) -> Response:
-        services = self.services
-        started = time.perf_counter()
-        request_id = uuid.uuid4().hex
-        record: dict[str, Any] = {"request_id": request_id, "route": self.path}
-        response: Response | None = None
-        try:
-            response = await self._handle(request, request_id, record)
-        except ClientError as exc:
-            response = error_response(
-                exc.status_code, str(exc), error_type=exc.error_type, code=exc.code, param=exc.param
-            )
-        except UpstreamError as exc:
-            response = error_response(
-                exc.status_code, str(exc), error_type="api_error", code=exc.code
-            )
-        finally:
-            if response is not None and not record.get("deferred"):
-                record["status"] = response.status_code
-                record["total_ms"] = round((time.perf_counter() - started) * 1000, 3)
-                services.audit.write(record)
-        response.headers[REQUEST_ID_HEADER] = request_id
-        return response
+        return await audited(self.services, self.path, request, self._handle)
 
     async def _handle(self, request: Request, request_id: str, record: dict[str, Any]) -> Response:
         services = self.services
@@ -240,10 +219,44 @@ class GuardedEndpoint:
         return error_response(400, message, code="content_filter", headers=headers)
 
 
-def passthrough(services: GatewayServices) -> Callable[[Request], Any]:
+Handler = Callable[[Request, str, dict[str, Any]], Awaitable[Response]]
+
+
+async def audited(
+    services: GatewayServices, route: str, request: Request, handler: Handler
+) -> Response:
+    """Run ``handler`` with a request id and an audit record; turn errors into
+    OpenAI-shaped responses; write the record unless the handler deferred it
+    (a stream writes its own when it ends)."""
+    started = time.perf_counter()
+    request_id = uuid.uuid4().hex
+    record: dict[str, Any] = {"request_id": request_id, "route": route}
+    try:
+        response = await handler(request, request_id, record)
+    except ClientError as exc:
+        response = error_response(
+            exc.status_code, str(exc), error_type=exc.error_type, code=exc.code, param=exc.param
+        )
+    except UpstreamError as exc:
+        response = error_response(exc.status_code, str(exc), error_type="api_error", code=exc.code)
+    except Exception as exc:
+        logger.exception("unexpected error on %s", route)
+        record["error"] = f"{type(exc).__name__}: {exc}"
+        response = error_response(
+            500, "internal gateway error", error_type="api_error", code="internal_error"
+        )
+    if not record.pop("deferred", False):
+        record["status"] = response.status_code
+        record["total_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        services.audit.write(record)
+    response.headers[REQUEST_ID_HEADER] = request_id
+    return response
+
+
+def passthrough(services: GatewayServices) -> Callable[[Request], Awaitable[Response]]:
     """Forward a request unguarded (``GET /v1/models`` and configured paths)."""
 
-    async def handler(request: Request) -> Response:
+    async def forward(request: Request, request_id: str, record: dict[str, Any]) -> Response:
         identity = services.keys.identify(request.headers)
         content = await request.body()
         if len(content) > services.config.max_body_bytes:
@@ -251,12 +264,18 @@ def passthrough(services: GatewayServices) -> Callable[[Request], Any]:
         headers = services.upstream.forward_headers(
             request.headers, strip_authorization=identity.from_authorization
         )
+        upstream_started = time.perf_counter()
         upstream = await services.upstream.send(
             request.method,
             request.url.path,
             headers=headers,
             content=content or None,
             params=request.url.query,
+        )
+        record.update(
+            client=identity.name,
+            decision="unguarded",
+            upstream_latency_ms=round((time.perf_counter() - upstream_started) * 1000, 3),
         )
         reply_headers = upstream_headers(upstream.headers)
         reply_headers[DECISION_HEADER] = "unguarded"
@@ -266,5 +285,8 @@ def passthrough(services: GatewayServices) -> Callable[[Request], Any]:
             reply_headers,
             media_type=upstream.headers.get("content-type"),
         )
+
+    async def handler(request: Request) -> Response:
+        return await audited(services, request.url.path, request, forward)
 
     return handler

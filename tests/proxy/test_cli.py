@@ -117,11 +117,13 @@ def free_port() -> int:
 
 
 @pytest.mark.slow
-def test_serve_runs_demo_with_no_key_and_no_network() -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_runs_demo_with_no_key_and_no_network(workers: int) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI")}
+    command = ["serve", "--port", str(port), "--workers", str(workers)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sluicegate.proxy", "serve", "--port", str(port)],
+        [sys.executable, "-m", "sluicegate.proxy", *command],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

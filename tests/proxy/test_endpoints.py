@@ -180,3 +180,38 @@ def test_demo_upstream_serves_without_network() -> None:
         assert reply.choices[0].message.content == (
             "This is sluicegate's demo model. You said: hi, I am [EMAIL]"
         )
+
+
+def test_passthrough_requests_are_audited(gateway: GatewayFactory, upstream: MockUpstream) -> None:
+    gw = gateway(POLICY)
+    gw.client.models.list()
+    [line] = gw.audit()
+    assert line["route"] == "/v1/models"
+    assert line["decision"] == "unguarded"
+    assert line["status"] == 200
+
+
+async def test_unexpected_error_is_500_in_openai_shape_and_audited() -> None:
+    import io
+
+    import orjson
+    from starlette.requests import Request
+
+    from sluicegate.proxy.audit import AuditLog
+    from sluicegate.proxy.routes import audited
+    from sluicegate.proxy.services import GatewayServices
+
+    stream = io.BytesIO()
+    config = GatewayConfig.model_validate({"hot_reload": False})
+    services = GatewayServices.build(config, audit=AuditLog(stream=stream))
+
+    async def broken(request: Request, request_id: str, record: dict[str, object]) -> object:
+        raise RuntimeError("boom")
+
+    request = Request({"type": "http", "method": "POST", "path": "/x", "headers": []})
+    response = await audited(services, "/x", request, broken)  # type: ignore[arg-type]
+    assert response.status_code == 500
+    assert orjson.loads(response.body)["error"]["code"] == "internal_error"
+    record = orjson.loads(stream.getvalue())
+    assert record["status"] == 500
+    assert record["error"] == "RuntimeError: boom"

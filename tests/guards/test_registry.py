@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import pytest
+
+from sluicegate.guards.errors import GuardConfigError, MissingExtraError
+from sluicegate.guards.registry import GuardType, default_registry
+from sluicegate.policies.errors import PolicyError
+from sluicegate.policies.loader import PolicyLoader
+
+
+def test_builtin_types_are_registered() -> None:
+    assert default_registry().names() == [
+        "injection",
+        "keywords",
+        "language",
+        "pii",
+        "refusal",
+        "regex",
+        "secrets",
+    ]
+
+
+def test_guard_is_built_with_its_instance_name() -> None:
+    guard = default_registry().create("my_pii", "pii", {"entities": ["email"]})
+    assert guard.name == "my_pii"
+    assert guard.categories == ("email",)
+
+
+def test_unknown_type_lists_known_types() -> None:
+    with pytest.raises(GuardConfigError, match="known types: injection, keywords"):
+        default_registry().create("x", "nope", {})
+
+
+def test_type_whose_extra_is_missing_names_the_extra() -> None:
+    registry = default_registry()
+    registry.register(GuardType("heavy", "sluicegate_not_installed_module", "X", extra="models"))
+    with pytest.raises(MissingExtraError, match=r"pip install 'sluicegate\[models\]'"):
+        registry.create("h", "heavy", {})
+    policy = "version: 1\nguards:\n  h: {type: heavy}\n"
+    with pytest.raises(PolicyError) as info:
+        PolicyLoader(registry).load_text(policy, path="p.yaml")
+    assert info.value.line == 3
+    assert "sluicegate[models]" in str(info.value)
