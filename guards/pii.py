@@ -12,7 +12,6 @@ different entities overlap, only the most specific is kept (``_PRIORITY``).
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
 from collections.abc import Callable
@@ -32,7 +31,8 @@ from stdnum.in_ import aadhaar
 from stdnum.it import codicefiscale
 from stdnum.us import ssn
 
-from .base import Finding, Span, SyncGuard
+from .base import Finding, SyncGuard
+from .spans import Candidate, best_non_overlapping
 
 __all__ = ["PIIGuard", "PIIGuardSettings"]
 
@@ -132,8 +132,6 @@ _DIGIT_RUNS = re.compile(r"\d+")
 _CARD_ISSUER_RE = re.compile(_CARD_ISSUER, re.ASCII)
 _MOBILE = phonenumbers.PhoneNumberType.MOBILE
 
-#: (priority, start, end, category, score); tuples sort by priority first
-_Hit: TypeAlias = tuple[int, int, int, str, float]
 #: accepts a candidate as (length of the accepted prefix, score), or rejects it
 _Check: TypeAlias = Callable[[str], tuple[int, float] | None]
 
@@ -202,20 +200,6 @@ def _plausibly_grouped(candidate: str, number: phonenumbers.PhoneNumber) -> bool
     return all(2 <= b - a <= 4 for a, b in itertools.pairwise([0, *written, nsn]))
 
 
-def _drop_overlaps(found: list[_Hit]) -> tuple[Finding, ...]:
-    """Keep the best-priority finding wherever spans overlap, in text order."""
-    found.sort()
-    starts: list[int] = []
-    kept: list[tuple[int, int, str, float]] = []
-    for _, start, end, category, score in found:
-        at = bisect.bisect(starts, start)
-        if (at and kept[at - 1][1] > start) or (at < len(kept) and kept[at][0] < end):
-            continue
-        starts.insert(at, start)
-        kept.insert(at, (start, end, category, score))
-    return tuple(Finding(category, score, Span(start, end)) for start, end, category, score in kept)
-
-
 class PIIGuard(SyncGuard):
     """Reports ``email``, ``phone``, ``credit_card``, ``iban``, ``ip_address`` and
     ``national_id`` spans, each confirmed by a validator."""
@@ -259,7 +243,7 @@ class PIIGuard(SyncGuard):
         hits = self._gate.Match(text.encode("utf-8", "surrogatepass"))
         if not hits:
             return ()
-        found: list[_Hit] = []
+        found: list[Candidate] = []
         # Validators cost up to ~0.3 ms (phones); a repeated value pays once.
         checked: dict[tuple[int, str], tuple[int, float] | None] = {}
         for index in hits:
@@ -271,7 +255,7 @@ class PIIGuard(SyncGuard):
                 if accepted := checked[key]:
                     start, (length, score) = m.start(), accepted
                     found.append((_PRIORITY[category], start, start + length, category, score))
-        return _drop_overlaps(found) if found else ()
+        return best_non_overlapping(found) if found else ()
 
     def _phone_check(self, candidate: str) -> tuple[int, float] | None:
         """1.0 for a valid number written as its region writes it; 0.5 for a

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import bisect
 import json
 import math
 import re
@@ -23,7 +22,8 @@ from typing import Literal, TypeAlias, get_args
 import re2
 from pydantic import BaseModel, ConfigDict, Field
 
-from .base import Finding, Span, SyncGuard
+from .base import Finding, SyncGuard
+from .spans import Candidate, best_non_overlapping
 
 __all__ = ["SecretsGuard", "SecretsGuardSettings"]
 
@@ -131,8 +131,6 @@ _SHADOW = ""  # category of spans that are never reported, only stop high_entrop
 #: bits per character of random alphanumerics; assigned values score by it
 _RANDOM_BITS = 4.0
 
-#: (priority, start, end, category, score); tuples sort by priority first
-_Hit: TypeAlias = tuple[int, int, int, str, float]
 _Finder: TypeAlias = Callable[[str], Iterator[tuple[int, int, float]]]
 
 
@@ -166,20 +164,6 @@ def _looks_random(token: str) -> bool:
         and sum(map(len, _LOWER_RUN.findall(piece))) <= 0.6 * len(piece)
         for piece in _SEPARATORS.split(token)
     )
-
-
-def _drop_overlaps(found: list[_Hit]) -> tuple[Finding, ...]:
-    """Keep the best-priority finding wherever spans overlap, in text order."""
-    found.sort()
-    starts: list[int] = []
-    kept: list[tuple[int, int, str, float]] = []
-    for _, start, end, category, score in found:
-        at = bisect.bisect(starts, start)
-        if (at and kept[at - 1][1] > start) or (at < len(kept) and kept[at][0] < end):
-            continue
-        starts.insert(at, start)
-        kept.insert(at, (start, end, category, score))
-    return tuple(Finding(c, s, Span(start, end)) for start, end, c, s in kept if c != _SHADOW)
 
 
 class SecretsGuard(SyncGuard):
@@ -229,11 +213,11 @@ class SecretsGuard(SyncGuard):
         hits = self._gate.Match(text.encode("utf-8", "surrogatepass"))
         if not hits:
             return ()
-        found: list[_Hit] = []
+        found: list[Candidate] = []
         for index in hits:
             rank, category, finder = self._finders[index]
             found.extend((rank, start, end, category, score) for start, end, score in finder(text))
-        return _drop_overlaps(found) if found else ()
+        return best_non_overlapping(found, drop=frozenset({_SHADOW})) if found else ()
 
     def _entropy_score(self, token: str) -> float:
         """Above the threshold, how close the token comes to the most entropy a
