@@ -15,7 +15,7 @@ from typing import Any
 import pydantic
 
 from .base import Guard
-from .errors import GuardConfigError
+from .errors import GuardConfigError, MissingExtraError
 
 __all__ = ["GuardRegistry", "GuardType", "default_registry"]
 
@@ -38,13 +38,14 @@ class GuardType:
         try:
             module = importlib.import_module(self.module)
         except ImportError as exc:
-            if self.extra is None:
-                raise
-            from .errors import MissingExtraError
-
-            raise MissingExtraError(
-                f"guard type {self.name!r} needs the optional dependencies of "
-                f"sluicegate[{self.extra}]: pip install 'sluicegate[{self.extra}]' ({exc})"
+            if self.extra is not None:
+                raise MissingExtraError(
+                    f"guard type {self.name!r} needs the optional dependencies of "
+                    f"sluicegate[{self.extra}]: pip install 'sluicegate[{self.extra}]' ({exc})"
+                ) from exc
+            raise GuardConfigError(
+                f"guard type {self.name!r} cannot be imported from {self.module}: {exc}",
+                field=("type",),
             ) from exc
         return getattr(module, self.attribute)
 

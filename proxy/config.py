@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "AuditConfig",
@@ -27,7 +27,9 @@ class _Strict(BaseModel):
 
 
 class UpstreamConfig(_Strict):
-    url: str = Field(DEMO_UPSTREAM, description='Base URL ending before /v1, or "demo".')
+    url: str = Field(
+        DEMO_UPSTREAM, description='Upstream base URL (a trailing /v1 is dropped), or "demo".'
+    )
     api_key_env: str | None = Field(
         None, description="Env var whose value replaces the client's Authorization upstream."
     )
@@ -37,6 +39,20 @@ class UpstreamConfig(_Strict):
     pool_timeout_s: float = 5.0
     max_connections: int = 512
     max_keepalive_connections: int = 128
+
+    @field_validator("url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        """Accept both ``https://api.openai.com`` and ``.../v1``: the gateway
+        forwards the client's full path, which already starts with /v1."""
+        if value == DEMO_UPSTREAM:
+            return value
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(
+                f'upstream url must start with http:// or https:// (or be "demo"), got {value!r}'
+            )
+        value = value.rstrip("/")
+        return value.removesuffix("/v1")
 
     def api_key(self) -> str | None:
         if not self.api_key_env:

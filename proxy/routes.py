@@ -153,7 +153,8 @@ class GuardedEndpoint:
         )
         log_text = services.config.audit.log_text
         checked = await services.input_stage.check(policy, self.input_bundles(body, policy), info)
-        record["input"] = checked.audit(log_text=log_text)
+        if services.audit.enabled:
+            record["input"] = checked.audit(log_text=log_text)
         decision = checked.decision
         if decision.action is Action.BLOCK:
             return self._blocked(policy, decision, request_id, model, stream)
@@ -184,7 +185,8 @@ class GuardedEndpoint:
         output = await services.output_stage.check(
             policy, [self.output_bundle(c, i) for i, c in enumerate(choices)], info
         )
-        record["output"] = output.audit(log_text=log_text)
+        if services.audit.enabled:
+            record["output"] = output.audit(log_text=log_text)
         reply_headers[DECISION_HEADER] = combined_label(decision, output.decision)
         if output.decision.action in (Action.ALLOW, Action.ESCALATE):
             return Response(

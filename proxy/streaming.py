@@ -94,7 +94,8 @@ class StreamRelay:
         output = await self.services.output_stage.check(
             policy, [endpoint.output_bundle(c, i) for i, c in enumerate(choices)], info
         )
-        record["output"] = output.audit(log_text=self.services.config.audit.log_text)
+        if self.services.audit.enabled:
+            record["output"] = output.audit(log_text=self.services.config.audit.log_text)
         reply_headers[DECISION_HEADER] = combined_label(checked.decision, output.decision)
         reply_headers[OUTPUT_HEADER] = "buffered"
         if output.decision.action in (Action.ALLOW, Action.ESCALATE):

@@ -41,3 +41,11 @@ def test_type_whose_extra_is_missing_names_the_extra() -> None:
         PolicyLoader(registry).load_text(policy, path="p.yaml")
     assert info.value.line == 3
     assert "sluicegate[models]" in str(info.value)
+
+
+def test_broken_guard_module_is_a_config_error_not_a_traceback() -> None:
+    registry = default_registry()
+    registry.register(GuardType("broken", "sluicegate_missing_guard_module", "X"))
+    with pytest.raises(PolicyError, match="cannot be imported") as info:
+        PolicyLoader(registry).load_text("version: 1\nguards:\n  b: {type: broken}\n")
+    assert info.value.key == "guards.b.type"

@@ -215,3 +215,30 @@ async def test_unexpected_error_is_500_in_openai_shape_and_audited() -> None:
     record = orjson.loads(stream.getvalue())
     assert record["status"] == 500
     assert record["error"] == "RuntimeError: boom"
+
+
+def test_upstream_cookies_are_never_replayed_to_other_clients(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
+    gw = gateway(POLICY)
+    reply = Reply(
+        body={"id": "c", "object": "chat.completion", "created": 1, "model": "m", "choices": []},
+        headers={"set-cookie": "__cf_bm=tenant-a; Path=/"},
+    )
+    upstream.push(reply)
+    messages = [{"role": "user", "content": "x"}]
+    gw.http().post("/v1/chat/completions", json={"model": "m", "messages": messages})
+    gw.http().post("/v1/chat/completions", json={"model": "m", "messages": messages})
+    assert len(upstream.requests) == 2
+    assert "cookie" not in upstream.requests[1].headers
+
+
+def test_upstream_url_may_end_with_v1(gateway: GatewayFactory, upstream: MockUpstream) -> None:
+    gw = gateway(POLICY, upstream={"url": f"{upstream.url}/v1/"})  # type: ignore[attr-defined]
+    gw.client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
+    assert upstream.requests[0].path == "/v1/chat/completions"
+
+
+def test_upstream_url_must_be_http() -> None:
+    with pytest.raises(ValueError, match="http:// or https://"):
+        GatewayConfig.model_validate({"upstream": {"url": "api.openai.com"}})
