@@ -38,6 +38,8 @@ class DecisionReason(StrEnum):
     GUARD_ERROR_FAIL_CLOSED = "guard_error_fail_closed"
     GUARD_ERROR_FAIL_OPEN = "guard_error_fail_open"
     ESCALATION_FAILURE = "escalation_failure"
+    UNSCANNED_CONTENT = "unscanned_content"  # parts guards cannot read, policy says block
+    REDACTION_CONFLICT = "redaction_conflict"  # redacting would corrupt structured text
 
 
 @dataclass(frozen=True, slots=True)

@@ -160,7 +160,11 @@ class PolicyLoader:
         return compiled
 
     def _load_tests(self, path: Path) -> list[PolicyTestCase]:
-        source = self._parse(path.read_text(encoding="utf-8"), str(path))
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PolicyError(f"cannot read test file: {exc}", path=path) from None
+        source = self._parse(text, str(path))
         cases: Any = source.data.get("tests") if isinstance(source.data, Mapping) else None
         if not isinstance(cases, list):
             raise PolicyError("a test file must have a `tests:` list", path=path)

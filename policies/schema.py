@@ -36,7 +36,7 @@ def _both_stages() -> list[GuardStageName]:
 
 
 def _checked_roles() -> list[Role]:
-    return ["system", "developer", "user", "tool", "function"]
+    return ["system", "developer", "user", "assistant", "tool", "function"]
 
 
 class _Strict(BaseModel):
@@ -107,6 +107,20 @@ class RedactionSpec(_Strict):
         description="Replacement text; {CATEGORY}, {category} and {guard} are filled in.",
     )
 
+    @field_validator("placeholder")
+    @classmethod
+    def _formattable(cls, value: str) -> str:
+        try:
+            filled = value.format(CATEGORY="EMAIL", category="email", guard="pii")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"placeholder may only use {{CATEGORY}}, {{category}} and {{guard}} ({exc!r})"
+            ) from None
+        if '"' in filled or "\\" in filled:
+            # Placeholders land inside JSON strings (tool-call arguments).
+            raise ValueError("placeholder must not contain quotes or backslashes")
+        return value
+
 
 class PolicyTestCase(_Strict):
     name: str | None = None
@@ -134,12 +148,21 @@ class PolicySpec(_Strict):
     input_scope: InputScope = InputScope.CONVERSATION
     input_roles: list[Role] = Field(
         default_factory=_checked_roles,
-        description="Message roles checked when input_scope is conversation.",
+        description="Message roles checked when input_scope is conversation (all of "
+        "them by default: a client can write fake assistant turns too).",
     )
     streaming: StreamingMode = StreamingMode.BUFFER
     block_response: BlockResponse = BlockResponse.ERROR
     block_message: str = "Request blocked by policy."
     output_block_message: str = "Response withheld by policy."
+    non_text_content: ErrorMode = Field(
+        ErrorMode.ALLOW,
+        description="Request parts guards cannot read (images, audio, files): allow "
+        "(counted in the audit line as unscanned_parts) or block.",
+    )
+    non_text_message: str = (
+        "Request blocked by policy: it contains content the gateway cannot check."
+    )
     redaction: RedactionSpec = Field(default_factory=RedactionSpec)
     tests: list[PolicyTestCase] = Field(default_factory=list)
 

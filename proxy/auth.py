@@ -37,18 +37,16 @@ class KeyRing:
         return bool(self._keys)
 
     def identify(self, headers: Mapping[str, str]) -> ClientIdentity:
-        """Read ``x-sluicegate-key``, else ``Authorization: Bearer``. A key read
-        from Authorization is the gateway's, so it is not forwarded upstream."""
+        """Read ``x-sluicegate-key``, else ``Authorization: Bearer``. Whenever
+        Authorization carries a gateway key it is the gateway's, and is not
+        forwarded upstream (even if the key came in the other header too)."""
         if not self._keys:
             return ANONYMOUS
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        bearer = token.strip() if scheme.lower() == "bearer" else ""
+        bearer_entry = self._keys.get(_digest(bearer)) if bearer else None
         presented = headers.get(KEY_HEADER)
-        from_authorization = False
-        if presented is None:
-            auth = headers.get("authorization", "")
-            scheme, _, token = auth.partition(" ")
-            if scheme.lower() == "bearer" and token:
-                presented, from_authorization = token.strip(), True
-        entry = self._keys.get(_digest(presented)) if presented else None
+        entry = self._keys.get(_digest(presented)) if presented else bearer_entry
         if entry is None:
             raise ClientError(
                 "invalid or missing gateway key",
@@ -56,7 +54,7 @@ class KeyRing:
                 code="invalid_api_key",
                 error_type="authentication_error",
             )
-        return ClientIdentity(entry.name, entry.policy, from_authorization)
+        return ClientIdentity(entry.name, entry.policy, bearer_entry is not None)
 
 
 def _digest(key: str) -> bytes:

@@ -37,6 +37,9 @@ class UpstreamConfig(_Strict):
     read_timeout_s: float = 120.0
     write_timeout_s: float = 30.0
     pool_timeout_s: float = 5.0
+    max_response_bytes: int = Field(
+        64 * 1024 * 1024, gt=0, description="Largest upstream answer the gateway will buffer."
+    )
     max_connections: int = 512
     max_keepalive_connections: int = 128
 
@@ -125,10 +128,15 @@ class GatewayConfig(_Strict):
     hot_reload: bool = True
     audit: AuditConfig = Field(default_factory=AuditConfig)
 
+    def pinned_policies(self) -> list[str]:
+        """Policies gateway keys listed in the config are pinned to."""
+        return [k.policy for k in self.auth.keys if isinstance(k, GatewayKey) and k.policy]
+
     @model_validator(mode="after")
     def _check_names(self) -> GatewayConfig:
         names = set(self.policies) | {"default", "strict"}
-        for name in [self.default_policy, *self.header_policies, *(r.policy for r in self.routes)]:
+        used = [self.default_policy, *self.header_policies, *(r.policy for r in self.routes)]
+        for name in [*used, *self.pinned_policies()]:
             if name not in names:
                 raise ValueError(f"policy {name!r} is not listed under policies")
         return self

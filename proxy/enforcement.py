@@ -5,18 +5,24 @@ No Starlette here: the HTTP routes and the LiteLLM guardrail both use it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..policies.decisions import Action, PolicyDecision, Stage
+from ..policies.decisions import Action, DecisionReason, PolicyDecision, Stage
 from ..policies.engine import RequestInfo
 from ..policies.evaluator import Evaluation, PolicyEvaluator
 from ..policies.policy import Policy
 from ..policies.redaction import redact
+from ..policies.schema import ErrorMode
 from .payloads import TextBundle
 
-__all__ = ["GuardStage", "InputGuardStage", "OutputGuardStage", "StageOutcome"]
+__all__ = ["GuardStage", "InputGuardStage", "OutputGuardStage", "StageOutcome", "strongest"]
+
+
+def strongest(decisions: Iterable[PolicyDecision]) -> PolicyDecision:
+    """Highest-ranked action; among equals the first fail-open one."""
+    return max(decisions, key=lambda d: (d.action.rank, bool(d.fail_open_guards)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,9 +33,23 @@ class StageOutcome:
     evaluations: tuple[Evaluation, ...]  # one per bundle, same order
 
     @property
+    def unscanned(self) -> int:
+        """Parts of the text-carrying fields the guards could not read."""
+        return sum(bundle.unscanned for bundle in self.bundles)
+
+    @property
     def decision(self) -> PolicyDecision:
-        """The strongest decision over all bundles (first wins a tie)."""
-        return max((e.decision for e in self.evaluations), key=lambda d: d.action.rank)
+        """The strongest decision over all bundles; among equals a fail-open
+        one, so it is never reported as a plain allow. Content the guards could
+        not read blocks the whole stage when the policy says so."""
+        if self.unscanned and self.policy.spec.non_text_content is ErrorMode.BLOCK:
+            return PolicyDecision(
+                self.stage,
+                Action.BLOCK,
+                DecisionReason.UNSCANNED_CONTENT,
+                message=self.policy.spec.non_text_message,
+            )
+        return strongest(e.decision for e in self.evaluations)
 
     def apply_redactions(self, body: Any) -> None:
         """Rewrite ``body`` in place for every bundle whose action is REDACT."""
@@ -56,6 +76,7 @@ class StageOutcome:
                         scores[key] = round(max(scores.get(key, 0.0), finding.score), 4)
         record: dict[str, Any] = {
             "decision": decision.label,
+            **({"unscanned_parts": self.unscanned} if self.unscanned else {}),
             "action": decision.action.value,
             "reason": decision.reason.value,
             "rules": sorted({r for e in self.evaluations for r in e.decision.rule_names}),

@@ -10,6 +10,7 @@ from typing import Any
 from ..guards.errors import SluicegateError
 
 __all__ = [
+    "ClientDisconnected",
     "ClientError",
     "UpstreamError",
     "UpstreamTimeout",
@@ -59,3 +60,10 @@ def openai_error(
 ) -> dict[str, Any]:
     """OpenAI's error body shape, which SDKs parse into their exceptions."""
     return {"error": {"message": message, "type": error_type, "param": param, "code": code}}
+
+
+class ClientDisconnected(SluicegateError):
+    """The client went away before its answer was ready; the upstream call was
+    cancelled. Recorded with status 499, like nginx does."""
+
+    status_code = 499

@@ -1,38 +1,49 @@
-"""Find the text in OpenAI request and response bodies, and write redacted
-text back in place. Knows JSON shapes, not HTTP and not policies."""
+"""Text bundles: the text a guard stage reads, with the JSON paths it came from,
+so redactions can be written back in place. Knows JSON shapes, not HTTP."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..policies.decisions import Action
+import orjson
+
 from ..policies.redaction import RedactionSpan, redact
-from ..policies.schema import InputScope
-from .errors import ClientError
-
-if TYPE_CHECKING:
-    from .enforcement import StageOutcome
 
 __all__ = [
+    "PayloadShapeError",
+    "RedactionConflict",
     "TextBundle",
     "TextSegment",
-    "apply_output",
-    "chat_input_bundles",
-    "chat_output_bundle",
-    "completion_output_bundle",
-    "prompt_input_bundles",
+    "arguments_segment",
+    "content_segments",
+    "json_string_segments",
 ]
 
 Path = tuple[str | int, ...]
 SEPARATOR = "\n\n"  # between segments of one bundle; guards see turns apart but whole
 
 
+class PayloadShapeError(ValueError):
+    """A body does not have the shape its endpoint requires. The input side
+    answers 400; the output side treats it as a broken upstream (502)."""
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+class RedactionConflict(ValueError):
+    """Redacting would leave tool-call arguments that are no longer valid JSON;
+    the text is blocked instead of being sent broken or unredacted."""
+
+
 @dataclass(frozen=True, slots=True)
 class TextSegment:
     path: Path  # where in the JSON body the text lives
     text: str
+    json_arguments: bool = False  # text is canonical JSON of a tool call's arguments
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +51,7 @@ class TextBundle:
     """Segments scanned as one text, so a phrase split over turns is seen whole."""
 
     segments: tuple[TextSegment, ...]
+    unscanned: int = 0  # parts the guards cannot read (images, audio, files)
 
     @property
     def text(self) -> str:
@@ -47,137 +59,102 @@ class TextBundle:
 
     def apply(self, body: Any, spans: Iterable[RedactionSpan]) -> None:
         """Write ``spans`` (offsets into :attr:`text`) back into ``body``. A span
-        crossing segments is cut at their edges, each piece getting the placeholder."""
+        crossing segments is cut at their edges, each piece getting the placeholder.
+        Raises :class:`RedactionConflict` (leaving ``body`` untouched) when a
+        redacted tool-call argument would no longer parse."""
         per_segment: list[list[RedactionSpan]] = [[] for _ in self.segments]
-        starts = []
         offset = 0
-        for segment in self.segments:
-            starts.append(offset)
-            offset += len(segment.text) + len(SEPARATOR)
-        for start, end, placeholder in spans:
-            for i, segment in enumerate(self.segments):
-                seg_start, seg_end = starts[i], starts[i] + len(segment.text)
-                lo, hi = max(start, seg_start), min(end, seg_end)
+        for i, segment in enumerate(self.segments):
+            seg_end = offset + len(segment.text)
+            for start, end, placeholder in spans:
+                lo, hi = max(start, offset), min(end, seg_end)
                 if lo < hi:
-                    per_segment[i].append((lo - seg_start, hi - seg_start, placeholder))
+                    per_segment[i].append((lo - offset, hi - offset, placeholder))
+            offset = seg_end + len(SEPARATOR)
+        updates = []
         for segment, seg_spans in zip(self.segments, per_segment, strict=True):
-            if seg_spans:
-                _set(body, segment.path, redact(segment.text, seg_spans))
+            if not seg_spans:
+                continue
+            value = redact(segment.text, seg_spans)
+            if segment.json_arguments and not _parses(value):
+                raise RedactionConflict(f"redaction would break {_dotted(segment.path)}")
+            updates.append((segment.path, value))
+        for path, value in updates:
+            target = body
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = value
 
 
-def _set(body: Any, path: Path, value: str) -> None:
-    target = body
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = value
+def _parses(text: str) -> bool:
+    try:
+        orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return False
+    return True
 
 
-def _content_segments(content: Any, path: Path) -> list[TextSegment]:
+def content_segments(
+    content: Any, path: Path, *, text_types: frozenset[str], read_unknown: bool = False
+) -> tuple[list[TextSegment], int]:
+    """Segments of a message ``content``: a string or a list of parts. Parts of
+    other kinds are counted as unscanned, or with ``read_unknown`` read whole
+    (every string in them), so an unfamiliar shape cannot carry text past the
+    guards."""
     if content is None:
-        return []
+        return [], 0
     if isinstance(content, str):
-        return [TextSegment(path, content)] if content else []
-    if isinstance(content, list):
-        segments = []
-        for j, part in enumerate(content):
-            if not isinstance(part, dict):
-                raise ClientError(f"{_dotted(path)}[{j}] must be an object", param=_dotted(path))
-            text = part.get("text")
-            if part.get("type") in ("text", "input_text", "output_text") or text is not None:
-                if not isinstance(text, str):
-                    raise ClientError(
-                        f"{_dotted(path)}[{j}].text must be a string", param=_dotted(path)
-                    )
-                if text:
-                    segments.append(TextSegment((*path, j, "text"), text))
-        return segments
-    raise ClientError(f"{_dotted(path)} must be a string or a list of parts", param=_dotted(path))
-
-
-def _tool_call_segments(calls: Any, path: Path) -> list[TextSegment]:
-    if not isinstance(calls, list):
-        return []
-    segments = []
-    for i, call in enumerate(calls):
-        function = call.get("function") if isinstance(call, dict) else None
-        if isinstance(function, dict) and isinstance(function.get("arguments"), str):
-            segments.append(TextSegment((*path, i, "function", "arguments"), function["arguments"]))
-    return segments
-
-
-def _message_segments(message: dict[str, Any], path: Path) -> list[TextSegment]:
-    segments = _content_segments(message.get("content"), (*path, "content"))
-    segments += _tool_call_segments(message.get("tool_calls"), (*path, "tool_calls"))
-    function_call = message.get("function_call")
-    if isinstance(function_call, dict) and isinstance(function_call.get("arguments"), str):
-        segments.append(
-            TextSegment((*path, "function_call", "arguments"), function_call["arguments"])
+        return ([TextSegment(path, content)] if content else []), 0
+    if not isinstance(content, list):
+        raise PayloadShapeError(
+            f"{_dotted(path)} must be a string or a list of parts", str(path[0])
         )
-    return segments
-
-
-def chat_input_bundles(
-    body: dict[str, Any], scope: InputScope, roles: Sequence[str]
-) -> list[TextBundle]:
-    messages = body.get("messages")
-    if messages is None:
-        raise ClientError("'messages' is required", param="messages", code="missing_field")
-    if not isinstance(messages, list) or not messages:
-        raise ClientError("'messages' must be a non-empty list", param="messages")
-    for i, message in enumerate(messages):
-        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
-            raise ClientError(f"messages[{i}] must be an object with a 'role'", param="messages")
-    indices = _scoped(messages, scope, roles)
     segments: list[TextSegment] = []
-    for i in indices:
-        segments += _message_segments(messages[i], ("messages", i))
-    return [TextBundle(tuple(segments))] if segments else []
+    unscanned = 0
+    for j, part in enumerate(content):
+        where = f"{_dotted(path)}[{j}]"
+        if not isinstance(part, dict):
+            raise PayloadShapeError(f"{where} must be an object", str(path[0]))
+        kind = part.get("type")
+        field = "refusal" if kind == "refusal" else "text"
+        value = part.get(field)
+        if kind in text_types or kind == "refusal" or (kind is None and value is not None):
+            if not isinstance(value, str):
+                raise PayloadShapeError(f"{where}.{field} must be a string", str(path[0]))
+            if value:
+                segments.append(TextSegment((*path, j, field), value))
+        elif read_unknown:
+            rest = {k: v for k, v in part.items() if k != "type"}
+            segments += json_string_segments(rest, (*path, j))
+        else:
+            unscanned += 1
+    return segments, unscanned
 
 
-def _scoped(messages: list[dict[str, Any]], scope: InputScope, roles: Sequence[str]) -> list[int]:
-    users = [i for i, m in enumerate(messages) if m["role"] == "user"]
-    if scope is InputScope.ALL_USER:
-        return users
-    if scope is InputScope.LAST_USER:
-        # The last user turn and what followed it (tool results feed the model too).
-        first = users[-1] if users else 0
-        return [
-            i for i in range(first, len(messages)) if i == first or messages[i]["role"] in roles
-        ]
-    return [i for i, m in enumerate(messages) if m["role"] in roles]
+def arguments_segment(arguments: Any, path: Path) -> TextSegment | None:
+    """Tool-call arguments: a JSON document in a string. Guards read it in
+    canonical form (escapes decoded), so ``"nerve \\u0061gent"`` is seen as
+    written out; redaction writes the canonical form back."""
+    if arguments is None or arguments == "":
+        return None
+    if not isinstance(arguments, str):
+        raise PayloadShapeError(f"{_dotted(path)} must be a string of JSON", str(path[0]))
+    try:
+        canonical = orjson.dumps(orjson.loads(arguments)).decode()
+    except orjson.JSONDecodeError:
+        return TextSegment(path, arguments)  # not JSON: scanned as written
+    return TextSegment(path, canonical, json_arguments=True)
 
 
-def prompt_input_bundles(body: dict[str, Any], field: str) -> list[TextBundle]:
-    """``prompt`` (completions) or ``input`` (embeddings): a string or a list of
-    strings, one bundle each. Token-id inputs cannot be read, so they are refused."""
-    value = body.get(field)
-    if value is None:
-        raise ClientError(f"'{field}' is required", param=field, code="missing_field")
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
-        raise ClientError(
-            f"'{field}' must be a string or a list of strings; token-id input cannot be "
-            "checked by the gateway's guards and is not accepted",
-            param=field,
-        )
-    paths: list[Path] = (
-        [(field,)] if isinstance(value, str) else [(field, i) for i in range(len(items))]
-    )
-    return [TextBundle((TextSegment(p, t),)) for p, t in zip(paths, items, strict=True) if t]
-
-
-def chat_output_bundle(choice: dict[str, Any], index: int) -> TextBundle:
-    message = choice.get("message")
-    if not isinstance(message, dict):
-        return TextBundle(())
-    return TextBundle(tuple(_message_segments(message, ("choices", index, "message"))))
-
-
-def completion_output_bundle(choice: dict[str, Any], index: int) -> TextBundle:
-    text = choice.get("text")
-    return TextBundle(
-        (TextSegment(("choices", index, "text"), text),) if isinstance(text, str) and text else ()
-    )
+def json_string_segments(value: Any, path: Path) -> list[TextSegment]:
+    """Every string inside a JSON value (tool schemas: descriptions, enums)."""
+    if isinstance(value, str):
+        return [TextSegment(path, value)] if value else []
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in json_string_segments(v, (*path, k))]
+    if isinstance(value, list):
+        return [s for i, v in enumerate(value) for s in json_string_segments(v, (*path, i))]
+    return []
 
 
 def _dotted(path: Path) -> str:
@@ -185,20 +162,3 @@ def _dotted(path: Path) -> str:
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
     return out
-
-
-def apply_output(answer: dict[str, Any], output: StageOutcome, kind: str) -> None:
-    """Rewrite ``answer`` per choice: blocked choices carry the policy's message
-    and ``finish_reason: content_filter``; redacted ones get placeholders."""
-    for index, evaluation in enumerate(output.evaluations):
-        choice = answer["choices"][index]
-        action = evaluation.decision.action
-        if action is Action.BLOCK:
-            message = evaluation.decision.message or output.policy.spec.output_block_message
-            if kind == "chat":
-                choice["message"] = {"role": "assistant", "content": message, "refusal": None}
-            else:
-                choice["text"] = message
-            choice["finish_reason"] = "content_filter"
-        elif action is Action.REDACT:
-            output.bundles[index].apply(answer, evaluation.redactions)

@@ -9,6 +9,7 @@ import orjson
 from starlette.responses import Response
 
 from ..policies.decisions import PolicyDecision
+from .enforcement import strongest
 from .errors import openai_error
 from .sse import encode_event
 from .upstream import HOP_BY_HOP
@@ -113,7 +114,8 @@ def blocked_stream(kind: str, request_id: str, model: str, message: str) -> byte
 
 
 def combined_label(*decisions: PolicyDecision) -> str:
-    return max(decisions, key=lambda d: d.action.rank).label
+    """The header value for a request: its strongest stage decision."""
+    return strongest(decisions).label
 
 
 def upstream_headers(headers: Any) -> dict[str, str]:

@@ -6,26 +6,27 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import orjson
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from ..policies.decisions import Action, PolicyDecision
+from ..policies.decisions import Action, DecisionReason, PolicyDecision
 from ..policies.engine import RequestInfo
 from ..policies.policy import Policy
 from ..policies.schema import BlockResponse
-from .errors import ClientError, UpstreamError
+from .answers import apply_output, output_bundle
+from .disconnect import while_connected
+from .errors import ClientDisconnected, ClientError, UpstreamError
 from .payloads import (
+    PayloadShapeError,
+    RedactionConflict,
     TextBundle,
-    apply_output,
-    chat_input_bundles,
-    chat_output_bundle,
-    completion_output_bundle,
-    prompt_input_bundles,
 )
 from .policy_store import POLICY_HEADER
+from .prompts import chat_input_bundles, prompt_input_bundles
 from .responses import (
     DECISION_HEADER,
     REQUEST_ID_HEADER,
@@ -47,8 +48,8 @@ _RULE_HEADER_PREFIXES = ("x-",)
 _PRIVATE_HEADERS = frozenset({"authorization", "x-sluicegate-key", "cookie", "x-api-key"})
 
 
-async def read_json_body(request: Request, limit: int) -> Any:
-    """The body as JSON, or a ClientError: 413 over ``limit``, 400 for bad bytes."""
+async def read_body(request: Request, limit: int) -> bytes:
+    """The whole body, refused with a 413 as soon as it passes ``limit``."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
@@ -62,7 +63,12 @@ async def read_json_body(request: Request, limit: int) -> Any:
             chunks.append(chunk)
     except ClientDisconnect:
         raise ClientError("client disconnected while sending the body") from None
-    raw = b"".join(chunks)
+    return b"".join(chunks)
+
+
+async def read_json_body(request: Request, limit: int) -> dict[str, Any]:
+    """The body as a JSON object, or a ClientError: 413 over ``limit``, 400 for bad bytes."""
+    raw = await read_body(request, limit)
     if not raw:
         raise ClientError("request body is empty; expected a JSON object", code="invalid_json")
     try:
@@ -77,7 +83,7 @@ async def read_json_body(request: Request, limit: int) -> Any:
         raise ClientError(f"request body is not valid JSON: {exc}", code="invalid_json") from None
     if not isinstance(body, dict):
         raise ClientError("request body must be a JSON object", code="invalid_json")
-    return body, raw
+    return body
 
 
 def _too_large(limit: int) -> ClientError:
@@ -111,9 +117,19 @@ class GuardedEndpoint:
         self.relay = StreamRelay(services)
 
     def input_bundles(self, body: dict[str, Any], policy: Policy) -> list[TextBundle]:
-        if self.kind == "chat":
-            return chat_input_bundles(body, policy.spec.input_scope, policy.spec.input_roles)
-        return prompt_input_bundles(body, "prompt" if self.kind == "text" else "input")
+        try:
+            if self.kind == "chat":
+                return chat_input_bundles(body, policy.spec.input_scope, policy.spec.input_roles)
+            return prompt_input_bundles(body, "prompt" if self.kind == "text" else "input")
+        except PayloadShapeError as exc:
+            code = "missing_field" if str(exc).endswith("is required") else "invalid_request"
+            raise ClientError(str(exc), param=exc.param, code=code) from None
+
+    def output_bundles(self, choices: list[Any]) -> list[TextBundle]:
+        try:
+            return [output_bundle(choice, i, self.kind) for i, choice in enumerate(choices)]
+        except PayloadShapeError as exc:
+            raise UpstreamError(f"upstream answer has an unexpected shape: {exc}") from None
 
     async def handle(self, request: Request) -> Response:
         return await audited(self.services, self.path, request, self._handle)
@@ -121,7 +137,7 @@ class GuardedEndpoint:
     async def _handle(self, request: Request, request_id: str, record: dict[str, Any]) -> Response:
         services = self.services
         identity = services.keys.identify(request.headers)
-        body, raw = await read_json_body(request, services.config.max_body_bytes)
+        body = await read_json_body(request, services.config.max_body_bytes)
         model = _field(body, "model", str, "")
         stream = _field(body, "stream", bool, False) and self.kind != "embeddings"
         user = _field(body, "user", str, "")
@@ -156,20 +172,29 @@ class GuardedEndpoint:
         if services.audit.enabled:
             record["input"] = checked.audit(log_text=log_text)
         decision = checked.decision
-        if decision.action is Action.BLOCK:
-            return self._blocked(policy, decision, request_id, model, stream)
         if decision.action is Action.REDACT:
-            checked.apply_redactions(body)
-            raw = orjson.dumps(body)
+            try:
+                checked.apply_redactions(body)
+            except RedactionConflict:
+                decision = replace(
+                    decision, action=Action.BLOCK, reason=DecisionReason.REDACTION_CONFLICT
+                )
+        if decision.action is not Action.ALLOW and decision.action is not Action.REDACT:
+            return self._blocked(policy, decision, request_id, model, stream)
+        # Always forward what the guards read, re-encoded: the client's bytes may
+        # hold duplicate keys that another parser would resolve differently.
+        raw = orjson.dumps(body)
         headers = services.upstream.forward_headers(
             request.headers, strip_authorization=identity.from_authorization
         )
         if stream:
             return await self.relay.relay(
-                self, policy, info, checked, headers, raw, request_id, record
+                request, self, policy, info, checked, headers, raw, record
             )
         upstream_started = time.perf_counter()
-        upstream = await services.upstream.send("POST", self.path, headers=headers, content=raw)
+        upstream = await while_connected(
+            request, services.upstream.send("POST", self.path, headers=headers, content=raw)
+        )
         record["upstream_latency_ms"] = round((time.perf_counter() - upstream_started) * 1000, 3)
         reply_headers = upstream_headers(upstream.headers)
         if upstream.status_code >= 400 or self.kind == "embeddings":
@@ -182,25 +207,13 @@ class GuardedEndpoint:
             assert isinstance(choices, list)
         except (orjson.JSONDecodeError, KeyError, TypeError, AssertionError):
             raise UpstreamError("upstream answered with a body that is not a completion") from None
-        output = await services.output_stage.check(
-            policy, [self.output_bundle(c, i) for i, c in enumerate(choices)], info
-        )
+        output = await services.output_stage.check(policy, self.output_bundles(choices), info)
         if services.audit.enabled:
             record["output"] = output.audit(log_text=log_text)
         reply_headers[DECISION_HEADER] = combined_label(decision, output.decision)
-        if output.decision.action in (Action.ALLOW, Action.ESCALATE):
-            return Response(
-                upstream.content, upstream.status_code, reply_headers, media_type="application/json"
-            )
         apply_output(answer, output, self.kind)
+        # Re-encoded even when allowed, for the same reason as the request.
         return json_response(answer, upstream.status_code, reply_headers)
-
-    def output_bundle(self, choice: Any, index: int) -> TextBundle:
-        if not isinstance(choice, dict):
-            return TextBundle(())
-        if self.kind == "chat":
-            return chat_output_bundle(choice, index)
-        return completion_output_bundle(choice, index)
 
     def _blocked(
         self, policy: Policy, decision: PolicyDecision, request_id: str, model: str, stream: bool
@@ -241,6 +254,9 @@ async def audited(
         )
     except UpstreamError as exc:
         response = error_response(exc.status_code, str(exc), error_type="api_error", code=exc.code)
+    except ClientDisconnected:
+        record["error"] = "client disconnected; upstream call cancelled"
+        response = Response(status_code=ClientDisconnected.status_code)  # nobody will read it
     except Exception as exc:
         logger.exception("unexpected error on %s", route)
         record["error"] = f"{type(exc).__name__}: {exc}"
@@ -260,9 +276,7 @@ def passthrough(services: GatewayServices) -> Callable[[Request], Awaitable[Resp
 
     async def forward(request: Request, request_id: str, record: dict[str, Any]) -> Response:
         identity = services.keys.identify(request.headers)
-        content = await request.body()
-        if len(content) > services.config.max_body_bytes:
-            raise _too_large(services.config.max_body_bytes)
+        content = await read_body(request, services.config.max_body_bytes)
         headers = services.upstream.forward_headers(
             request.headers, strip_authorization=identity.from_authorization
         )

@@ -1,5 +1,5 @@
 """Server-sent events from an OpenAI-compatible upstream: parse a buffered
-stream, rebuild the whole answer per choice, and synthesise a replacement."""
+stream, rebuild the whole answer per choice, and write it out again."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ import orjson
 __all__ = ["AssembledStream", "SSEFormatError", "assemble", "encode_event", "parse_events"]
 
 DONE = b"[DONE]"
+DONE_EVENT = b"data: [DONE]\n\n"
+# Delta fields holding model-written text, merged by concatenation.
+_TEXT_FIELDS = ("content", "refusal", "reasoning_content", "reasoning")
 
 
 class SSEFormatError(ValueError):
@@ -42,8 +45,7 @@ class _ToolCall:
 @dataclass
 class _Choice:
     role: str = "assistant"
-    content: str = ""
-    has_content: bool = False
+    text: dict[str, str] = field(default_factory=dict)  # delta field -> concatenated text
     tool_calls: dict[int, _ToolCall] = field(default_factory=dict)
     finish_reason: str | None = None
 
@@ -53,10 +55,10 @@ class AssembledStream:
     """Everything a buffered stream said, merged per choice."""
 
     kind: str  # "chat" or "text"
-    head: dict[str, Any]  # id, object, created, model, system_fingerprint of the first chunk
+    chunks: list[dict[str, Any]]  # every parsed event, in order
+    head: dict[str, Any]  # id, created, model, system_fingerprint of the first chunk
     choices: dict[int, _Choice]
     usage_chunks: list[dict[str, Any]]
-    done: bool
 
     def as_response_choices(self) -> list[dict[str, Any]]:
         """Choices shaped like a non-streamed response, for the output guards."""
@@ -64,12 +66,9 @@ class AssembledStream:
         for index in sorted(self.choices):
             choice = self.choices[index]
             if self.kind == "text":
-                out.append({"index": index, "text": choice.content})
+                out.append({"index": index, "text": choice.text.get("content", "")})
                 continue
-            message: dict[str, Any] = {
-                "role": choice.role,
-                "content": choice.content if choice.has_content else None,
-            }
+            message: dict[str, Any] = {"role": choice.role, "content": None, **choice.text}
             if choice.tool_calls:
                 message["tool_calls"] = [
                     {
@@ -79,46 +78,54 @@ class AssembledStream:
                     }
                     for _, c in sorted(choice.tool_calls.items())
                 ]
-            out.append({"index": index, "message": message})
+            out.append({"index": index, "message": message, "finish_reason": choice.finish_reason})
         return out
 
-    def replacement(self, choices: list[dict[str, Any]], finish: dict[int, str | None]) -> bytes:
-        """A complete SSE body carrying ``choices`` (response-shaped) as one
-        delta each, then their finish reasons, the usage chunks and ``[DONE]``."""
+    def replay(self) -> bytes:
+        """The stream as parsed, re-encoded event by event."""
+        return b"".join(encode_event(chunk) for chunk in self.chunks) + DONE_EVENT
+
+    def replacement(self, choices: list[dict[str, Any]]) -> bytes:
+        """A complete stream carrying ``choices`` (response-shaped, as rewritten by
+        the policy) as one delta each, then their finish reasons, the usage
+        chunks and ``[DONE]``."""
         events = []
         obj = "chat.completion.chunk" if self.kind == "chat" else "text_completion"
         for choice in choices:
             index = choice["index"]
             if self.kind == "text":
-                body = {"index": index, "text": choice.get("text") or "", "finish_reason": None}
+                body: dict[str, Any] = {"index": index, "text": choice.get("text") or ""}
             else:
-                delta = dict(choice["message"])
-                delta = {k: v for k, v in delta.items() if v is not None}
+                delta = {k: v for k, v in choice["message"].items() if v is not None}
                 for i, call in enumerate(delta.get("tool_calls", [])):
                     call["index"] = i
-                body = {"index": index, "delta": delta, "finish_reason": None}
-            events.append({**self.head, "object": obj, "choices": [body]})
-        for index in sorted(finish):
-            end: dict[str, Any] = {"index": index, "finish_reason": finish[index]}
-            end["text" if self.kind == "text" else "delta"] = "" if self.kind == "text" else {}
+                body = {"index": index, "delta": delta}
+            events.append(
+                {**self.head, "object": obj, "choices": [{**body, "finish_reason": None}]}
+            )
+        for choice in choices:
+            index = choice["index"]
+            reason = choice.get("finish_reason") or self.choices[index].finish_reason
+            end: dict[str, Any] = {"index": index, "finish_reason": reason}
+            if self.kind == "text":
+                end["text"] = ""
+            else:
+                end["delta"] = {}
             events.append({**self.head, "object": obj, "choices": [end]})
         events.extend(self.usage_chunks)
-        return b"".join(encode_event(e) for e in events) + b"data: [DONE]\n\n"
+        return b"".join(encode_event(e) for e in events) + DONE_EVENT
 
 
 def encode_event(payload: dict[str, Any]) -> bytes:
     return b"data: " + orjson.dumps(payload) + b"\n\n"
 
 
-def assemble(payloads: Iterable[bytes]) -> AssembledStream:
-    head: dict[str, Any] = {}
-    choices: dict[int, _Choice] = {}
-    usage: list[dict[str, Any]] = []
-    kind = "chat"
-    done = False
+def assemble(payloads: Iterable[bytes], kind: str) -> AssembledStream:
+    """Merge the events of a ``kind`` stream (``chat`` or ``text``; the
+    endpoint decides, never the chunks, which some providers leave blank)."""
+    stream = AssembledStream("text" if kind == "text" else "chat", [], {}, {}, [])
     for payload in payloads:
         if payload.strip() == DONE:
-            done = True
             continue
         try:
             chunk = orjson.loads(payload)
@@ -126,45 +133,66 @@ def assemble(payloads: Iterable[bytes]) -> AssembledStream:
             raise SSEFormatError(f"upstream sent a non-JSON event: {exc}") from None
         if not isinstance(chunk, dict):
             raise SSEFormatError("upstream sent an event that is not a JSON object")
-        if "error" in chunk:
+        if chunk.get("error") is not None:
             raise SSEFormatError(f"upstream reported an error mid-stream: {chunk['error']}")
-        if not head:
-            head = {
+        stream.chunks.append(chunk)
+        if not stream.head:
+            stream.head = {
                 k: chunk[k] for k in ("id", "created", "model", "system_fingerprint") if k in chunk
             }
-            kind = "text" if chunk.get("object") == "text_completion" else "chat"
         entries = chunk.get("choices") or []
+        if not isinstance(entries, list):
+            raise SSEFormatError("upstream sent 'choices' that is not a list")
         if not entries and chunk.get("usage") is not None:
-            usage.append(chunk)
-            continue
+            stream.usage_chunks.append(chunk)
         for entry in entries:
-            _merge(choices, entry, kind)
-    return AssembledStream(kind, head, choices, usage, done)
+            _merge(stream, entry)
+    if not stream.chunks:
+        raise SSEFormatError("upstream stream carried no events")
+    return stream
 
 
-def _merge(choices: dict[int, _Choice], entry: Any, kind: str) -> None:
+def _merge(stream: AssembledStream, entry: Any) -> None:
     if not isinstance(entry, dict) or not isinstance(entry.get("index", 0), int):
         raise SSEFormatError("upstream sent a malformed choice")
-    choice = choices.setdefault(entry.get("index", 0), _Choice())
+    choice = stream.choices.setdefault(entry.get("index", 0), _Choice())
     if entry.get("finish_reason"):
-        choice.finish_reason = entry["finish_reason"]
-    if kind == "text":
-        if isinstance(entry.get("text"), str):
-            choice.content += entry["text"]
-            choice.has_content = True
+        choice.finish_reason = str(entry["finish_reason"])
+    if stream.kind == "text":
+        _append(choice, "content", entry.get("text"))
         return
     delta = entry.get("delta") or {}
     if not isinstance(delta, dict):
         raise SSEFormatError("upstream sent a malformed delta")
     if isinstance(delta.get("role"), str):
         choice.role = delta["role"]
-    if isinstance(delta.get("content"), str):
-        choice.content += delta["content"]
-        choice.has_content = True
-    for call in delta.get("tool_calls") or []:
+    for name in _TEXT_FIELDS:
+        _append(choice, name, delta.get(name))
+    calls = delta.get("tool_calls") or []
+    if not isinstance(calls, list):
+        raise SSEFormatError("upstream sent tool_calls that is not a list")
+    for call in calls:
+        if not isinstance(call, dict) or not isinstance(call.get("index", 0), int):
+            raise SSEFormatError("upstream sent a malformed tool call delta")
+        function = call.get("function") or {}
+        if not isinstance(function, dict):
+            raise SSEFormatError("upstream sent a malformed tool call function")
         slot = choice.tool_calls.setdefault(call.get("index", 0), _ToolCall())
         slot.id = call.get("id") or slot.id
         slot.type = call.get("type") or slot.type
-        function = call.get("function") or {}
-        slot.name += function.get("name") or ""
-        slot.arguments += function.get("arguments") or ""
+        slot.name += _string(function.get("name"))
+        slot.arguments += _string(function.get("arguments"))
+
+
+def _append(choice: _Choice, name: str, value: Any) -> None:
+    text = _string(value)
+    if text or isinstance(value, str):
+        choice.text[name] = choice.text.get(name, "") + text
+
+
+def _string(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise SSEFormatError("upstream sent a text field that is not a string")
+    return value

@@ -14,15 +14,18 @@ import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+import httpx
+from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from ..policies.decisions import Action
 from ..policies.engine import RequestInfo
 from ..policies.policy import Policy
 from ..policies.schema import StreamingMode
+from .answers import apply_output
+from .disconnect import while_connected
 from .enforcement import StageOutcome
 from .errors import UpstreamError
-from .payloads import apply_output
 from .responses import DECISION_HEADER, combined_label, upstream_error_or_raw, upstream_headers
 from .sse import SSEFormatError, assemble, parse_events
 
@@ -41,23 +44,28 @@ class StreamRelay:
 
     async def relay(
         self,
+        request: Request,
         endpoint: GuardedEndpoint,
         policy: Policy,
         info: RequestInfo,
         checked: StageOutcome,
         headers: dict[str, str],
         raw: bytes,
-        request_id: str,
         record: dict[str, Any],
     ) -> Response:
         upstream_started = time.perf_counter()
-        upstream = await self.services.upstream.send(
-            "POST", endpoint.path, headers=headers, content=raw, stream=True
+        upstream = await while_connected(
+            request,
+            self.services.upstream.send(
+                "POST", endpoint.path, headers=headers, content=raw, stream=True
+            ),
         )
         reply_headers = upstream_headers(upstream.headers)
         if upstream.status_code >= 400:
-            content = await upstream.aread()
-            await upstream.aclose()
+            try:
+                content = await self.services.upstream.read(upstream)
+            finally:
+                await upstream.aclose()
             return upstream_error_or_raw(
                 upstream.status_code, content, reply_headers, checked.decision.label
             )
@@ -75,40 +83,51 @@ class StreamRelay:
                 reply_headers,
                 media_type="text/event-stream",
             )
-        try:
-            body = await upstream.aread()
-        except UpstreamError:
-            raise
-        except Exception as exc:  # transport failed mid-stream
-            from .upstream import translate
+        return await self._buffered(
+            request, upstream, endpoint, policy, info, checked, record, upstream_started
+        )
 
-            raise translate(exc) from exc
+    async def _buffered(
+        self,
+        request: Request,
+        upstream: httpx.Response,
+        endpoint: GuardedEndpoint,
+        policy: Policy,
+        info: RequestInfo,
+        checked: StageOutcome,
+        record: dict[str, Any],
+        started: float,
+    ) -> Response:
+        reply_headers = upstream_headers(upstream.headers)
+        try:
+            content_type = upstream.headers.get("content-type", "")
+            if not content_type.startswith("text/event-stream"):
+                raise UpstreamError(
+                    f"upstream answered a streaming request with {content_type or 'no type'}, "
+                    "not text/event-stream"
+                )
+            body = await while_connected(request, self.services.upstream.read(upstream))
         finally:
             await upstream.aclose()
-        record["upstream_latency_ms"] = round((time.perf_counter() - upstream_started) * 1000, 3)
+        record["upstream_latency_ms"] = round((time.perf_counter() - started) * 1000, 3)
         try:
-            assembled = assemble(parse_events(body))
+            assembled = assemble(parse_events(body), endpoint.kind)
         except SSEFormatError as exc:
             raise UpstreamError(str(exc)) from None
-        choices = assembled.as_response_choices()
+        answer = {"choices": assembled.as_response_choices()}
         output = await self.services.output_stage.check(
-            policy, [endpoint.output_bundle(c, i) for i, c in enumerate(choices)], info
+            policy, endpoint.output_bundles(answer["choices"]), info
         )
         if self.services.audit.enabled:
             record["output"] = output.audit(log_text=self.services.config.audit.log_text)
         reply_headers[DECISION_HEADER] = combined_label(checked.decision, output.decision)
         reply_headers[OUTPUT_HEADER] = "buffered"
-        if output.decision.action in (Action.ALLOW, Action.ESCALATE):
-            return Response(body, 200, reply_headers, media_type="text/event-stream")
-        answer = {"choices": choices}
+        if output.decision.action is Action.ALLOW:
+            # Re-encoded from the parsed events: what the client reads is what
+            # the guards read, whatever the upstream's bytes looked like.
+            return Response(assembled.replay(), 200, reply_headers, media_type="text/event-stream")
         apply_output(answer, output, endpoint.kind)
-        finish = {c["index"]: assembled.choices[c["index"]].finish_reason for c in choices}
-        for index, evaluation in enumerate(output.evaluations):
-            if evaluation.decision.action is Action.BLOCK:
-                finish[choices[index]["index"]] = "content_filter"
-                if endpoint.kind == "chat":
-                    answer["choices"][index]["message"].pop("refusal", None)
-        replacement = assembled.replacement(answer["choices"], finish)
+        replacement = assembled.replacement(answer["choices"])
         return Response(replacement, 200, reply_headers, media_type="text/event-stream")
 
     async def _passthrough(

@@ -61,6 +61,7 @@ class UpstreamClient:
         base_url: str | None = None,
     ) -> None:
         self.api_key = config.api_key()
+        self.max_response_bytes = config.max_response_bytes
         self.base_url = (base_url or config.url).rstrip("/")
         self._transport = transport or default_transport(config)
         self._timeout = httpx.Timeout(
@@ -112,14 +113,33 @@ class UpstreamClient:
             response = await self._transport.handle_async_request(request)
         except httpx.HTTPError as exc:
             raise translate(exc) from exc
-        if not stream:
-            try:
-                await response.aread()
-            except httpx.HTTPError as exc:
-                raise translate(exc) from exc
-            finally:
-                await response.aclose()
-        return response
+        if stream:
+            return response
+        try:
+            content = await self.read(response)
+        finally:
+            await response.aclose()
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=content, request=request
+        )
+
+    async def read(self, response: httpx.Response) -> bytes:
+        """The rest of ``response``'s body, up to ``max_response_bytes``
+        (beyond it an UpstreamError: nothing the gateway must check is unbounded)."""
+        chunks = []
+        size = 0
+        try:
+            async for chunk in response.aiter_raw():
+                size += len(chunk)
+                if size > self.max_response_bytes:
+                    raise UpstreamError(
+                        f"upstream answer exceeds the gateway's limit of "
+                        f"{self.max_response_bytes} bytes"
+                    )
+                chunks.append(chunk)
+        except httpx.HTTPError as exc:
+            raise translate(exc) from exc
+        return b"".join(chunks)
 
     async def aclose(self) -> None:
         await self._transport.aclose()

@@ -206,11 +206,14 @@ def test_redact_merges_overlaps() -> None:
 
 
 async def test_rule_outcomes_are_memoised_on_what_rules_read() -> None:
-    p = policy(GUARDS + """\
+    p = policy(
+        GUARDS
+        + """\
 rules:
   - {name: email, when: 'findings.exists(f, f.category == "email")', action: redact}
   - {name: bad, when: 'scores["t.bad"] > 0.5', action: block}
-""")
+"""
+    )
     first = await evaluate(p, "hello")
     assert len(p.rule_cache) == 1
     again = await evaluate(p, "another clean text")

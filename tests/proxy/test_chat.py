@@ -179,7 +179,7 @@ def test_output_redaction_and_tool_call_arguments(
     message = completion.choices[0].message
     assert message.content == "write to [EMAIL]"
     assert message.tool_calls is not None
-    assert message.tool_calls[0].function.arguments == '{"to": "[EMAIL]"}'
+    assert message.tool_calls[0].function.arguments == '{"to":"[EMAIL]"}'
 
 
 def test_blocked_tool_call_arguments_block_the_choice(

@@ -149,8 +149,62 @@ def test_store_reload_is_atomic_per_policy(tmp_path: Path) -> None:
     store.load_all()
     before = store.get("p")
     path.write_text("version: 2\n")
-    assert store.reload({path.resolve()}) == []
+    assert store.reload() == []
     assert store.get("p") is before
     path.write_text(STRICT)
-    assert store.reload({path.resolve()}) == ["p"]
+    assert store.reload() == ["p"]
     assert store.get("p").digest != before.digest
+
+
+def test_reload_survives_unreadable_sidecar_and_keeps_watching(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(LENIENT)
+    config = GatewayConfig.model_validate({"policies": {"p": str(path)}, "default_policy": "p"})
+    store = PolicyStore(config, PolicyLoader(trigger_registry()))
+    store.load_all()
+    (tmp_path / "p_test.yaml").write_bytes(b"tests:\n  - {text: '\xff', expect: allow}\n")
+    assert store.reload() == []  # logged, not raised
+    (tmp_path / "p_test.yaml").unlink()
+    path.write_text(STRICT)
+    assert store.reload() == ["p"]
+
+
+def test_reload_follows_configmap_style_symlink_swap(tmp_path: Path) -> None:
+    """Kubernetes mounts a ConfigMap as name -> ..data/name, ..data -> ..v1/;
+    an update swaps ..data, never touching the file's own path."""
+    mount = tmp_path / "mount"
+    (mount / "..v1").mkdir(parents=True)
+    (mount / "..v1" / "p.yaml").write_text(LENIENT)
+    (mount / "..data").symlink_to("..v1")
+    (mount / "p.yaml").symlink_to("..data/p.yaml")
+    config = GatewayConfig.model_validate(
+        {"policies": {"p": str(mount / "p.yaml")}, "default_policy": "p"}
+    )
+    store = PolicyStore(config, PolicyLoader(trigger_registry()))
+    store.load_all()
+    assert store.reload() == []
+    (mount / "..v2").mkdir()
+    (mount / "..v2" / "p.yaml").write_text(STRICT)
+    (mount / "..data_tmp").symlink_to("..v2")
+    (mount / "..data_tmp").replace(mount / "..data")
+    assert store.reload() == ["p"]
+    assert store.get("p").rules
+
+
+def test_key_pinned_to_unlisted_policy_is_a_config_error() -> None:
+    with pytest.raises(ValueError, match="'gold' is not listed"):
+        GatewayConfig.model_validate(
+            {"auth": {"keys": [{"key": "k", "name": "a", "policy": "gold"}]}}
+        )
+
+
+def test_placeholder_with_unknown_field_fails_at_load() -> None:
+    from sluicegate.policies.errors import PolicyError
+
+    text = LENIENT + "redaction: {placeholder: '<{entity}>'}\n"
+    with pytest.raises(PolicyError, match="placeholder"):
+        PolicyLoader(trigger_registry()).load_text(text, path="p.yaml")
+    with pytest.raises(PolicyError, match="quotes"):
+        PolicyLoader(trigger_registry()).load_text(
+            LENIENT + "redaction: {placeholder: '\"{category}\"'}\n", path="p.yaml"
+        )

@@ -192,5 +192,122 @@ def test_tool_call_deltas_are_assembled_and_guarded(
         for tc in (c.choices[0].delta.tool_calls or [])
         if tc.function
     )
-    assert args == '{"to": "[EMAIL]"}'
+    assert args == '{"to":"[EMAIL]"}'
     assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "tool_calls"
+
+
+def test_stream_kind_comes_from_the_endpoint_not_the_chunks(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
+    """Azure's first chunk is {"choices": [], "object": ""}: text deltas must still be read."""
+    gw = gateway(POLICY)
+    head = {"id": "x", "created": 1, "model": "m"}
+    upstream.push(
+        Reply(
+            events=[
+                {**head, "object": "", "choices": []},
+                {
+                    **head,
+                    "choices": [
+                        {"index": 0, "text": "mail jane@example.com", "finish_reason": None}
+                    ],
+                },
+                {**head, "choices": [{"index": 0, "text": "", "finish_reason": "stop"}]},
+                "[DONE]",
+            ]
+        )
+    )
+    chunks = list(gw.client.completions.create(model="m", prompt="hi", stream=True))
+    assert "".join(c.choices[0].text for c in chunks if c.choices) == "mail [EMAIL]"
+
+
+def test_json_answer_to_a_stream_request_is_502(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
+    gw = gateway(POLICY)
+    upstream.push(Reply(body={"choices": [{"index": 0, "message": {"content": "BLOCKME"}}]}))
+    with pytest.raises(openai.InternalServerError) as info:
+        stream_text(gw.client)
+    assert info.value.status_code == 502
+
+
+@pytest.mark.parametrize(
+    "delta",
+    [
+        {"tool_calls": [{"index": None, "function": {"arguments": "x"}}]},
+        {"tool_calls": ["not an object"]},
+        {"content": 42},
+    ],
+    ids=["null-index", "string-call", "number-content"],
+)
+def test_malformed_deltas_are_502_not_500(
+    gateway: GatewayFactory, upstream: MockUpstream, delta: dict[str, object]
+) -> None:
+    gw = gateway(POLICY)
+    head = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m"}
+    upstream.push(
+        Reply(
+            events=[
+                {**head, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]},
+                "[DONE]",
+            ]
+        )
+    )
+    with pytest.raises(openai.InternalServerError) as info:
+        stream_text(gw.client)
+    assert info.value.status_code == 502
+
+
+def test_streamed_reasoning_is_guarded(gateway: GatewayFactory, upstream: MockUpstream) -> None:
+    gw = gateway(POLICY)
+    head = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m", "error": None}
+    upstream.push(
+        Reply(
+            events=[
+                {**head, "choices": [{"index": 0, "delta": {"reasoning_content": "BLOC"}}]},
+                {**head, "choices": [{"index": 0, "delta": {"reasoning_content": "KME"}}]},
+                {
+                    **head,
+                    "choices": [
+                        {"index": 0, "delta": {"content": "fine"}, "finish_reason": "stop"}
+                    ],
+                },
+                "[DONE]",
+            ]
+        )
+    )
+    text, finish = stream_text(gw.client)
+    assert text == "Stopped."
+    assert finish == ["content_filter"]
+
+
+def test_oversized_upstream_stream_is_502(gateway: GatewayFactory, upstream: MockUpstream) -> None:
+    gw = gateway(POLICY, upstream={"max_response_bytes": 2000})
+    upstream.push(chat_stream(["x" * 100] * 50))
+    with pytest.raises(openai.InternalServerError) as info:
+        stream_text(gw.client)
+    assert info.value.status_code == 502
+
+
+def test_client_disconnect_cancels_buffered_upstream(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
+    import time
+
+    import httpx
+
+    gw = gateway(POLICY)
+    slow = chat_stream(["tick "] * 200)
+    slow.event_delay_s = 0.05  # 10 s of generation if nobody stops it
+    upstream.push(slow)
+    body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(f"{gw.url}/v1/chat/completions", json=body, timeout=0.5)
+    deadline = time.monotonic() + 5
+    while not upstream.streams_ended and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert upstream.streams_ended == ["cancelled"]
+    while not gw.audit() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [record] = gw.audit()
+    assert record["status"] == 499

@@ -59,6 +59,7 @@ class Reply:
     events: list[Any] | None = None  # dicts become data: JSON, "[DONE]" stays raw
     raw: bytes | None = None
     delay_s: float = 0.0
+    event_delay_s: float = 0.0  # between SSE events
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -117,6 +118,7 @@ class MockUpstream:
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self.replies: list[Reply] = []
+        self.streams_ended: list[str] = []  # "complete" or "cancelled", per SSE reply
         self.default = chat_reply("Hello from the mock upstream.")
         self.app = Starlette(
             routes=[
@@ -130,6 +132,7 @@ class MockUpstream:
     def reset(self) -> None:
         self.requests.clear()
         self.replies.clear()
+        self.streams_ended.clear()
 
     async def _handle(self, request: Request) -> Response:
         raw = await request.body()
@@ -154,9 +157,16 @@ class MockUpstream:
             events = reply.events
 
             async def stream() -> Any:
-                for event in events:
-                    data = event.encode() if isinstance(event, str) else orjson.dumps(event)
-                    yield b"data: " + data + b"\n\n"
+                outcome = "cancelled"
+                try:
+                    for event in events:
+                        if reply.event_delay_s:
+                            await asyncio.sleep(reply.event_delay_s)
+                        data = event.encode() if isinstance(event, str) else orjson.dumps(event)
+                        yield b"data: " + data + b"\n\n"
+                    outcome = "complete"
+                finally:
+                    self.streams_ended.append(outcome)
 
             return StreamingResponse(
                 stream(), reply.status, reply.headers, media_type="text/event-stream"
