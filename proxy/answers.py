@@ -11,7 +11,7 @@ from .payloads import (
     RedactionConflict,
     TextBundle,
     TextSegment,
-    arguments_segment,
+    call_segments,
     content_segments,
 )
 
@@ -52,20 +52,7 @@ def _message_segments(message: dict[str, Any], path: tuple[str | int, ...]) -> l
     audio = message.get("audio")
     if isinstance(audio, dict) and isinstance(audio.get("transcript"), str):
         segments.append(TextSegment((*path, "audio", "transcript"), audio["transcript"]))
-    for j, call in enumerate(message.get("tool_calls") or []):
-        function = call.get("function") if isinstance(call, dict) else None
-        if not isinstance(function, dict):
-            raise PayloadShapeError("a tool call has no 'function' object")
-        segment = arguments_segment(
-            function.get("arguments"), (*path, "tool_calls", j, "function", "arguments")
-        )
-        segments += [segment] if segment else []
-    function_call = message.get("function_call")
-    if isinstance(function_call, dict):
-        segment = arguments_segment(
-            function_call.get("arguments"), (*path, "function_call", "arguments")
-        )
-        segments += [segment] if segment else []
+    segments += call_segments(message, path)
     return segments
 
 

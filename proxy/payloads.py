@@ -17,6 +17,7 @@ __all__ = [
     "TextBundle",
     "TextSegment",
     "arguments_segment",
+    "call_segments",
     "content_segments",
     "json_string_segments",
 ]
@@ -144,6 +145,31 @@ def arguments_segment(arguments: Any, path: Path) -> TextSegment | None:
     except orjson.JSONDecodeError:
         return TextSegment(path, arguments)  # not JSON: scanned as written
     return TextSegment(path, canonical, json_arguments=True)
+
+
+def call_segments(message: dict[str, Any], path: Path) -> list[TextSegment]:
+    """Arguments of a message's ``tool_calls`` and legacy ``function_call``."""
+    segments = []
+    calls = message.get("tool_calls")
+    if calls is not None and not isinstance(calls, list):
+        raise PayloadShapeError(f"{_dotted(path)}.tool_calls must be a list", str(path[0]))
+    for j, call in enumerate(calls or []):
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict):
+            raise PayloadShapeError(
+                f"{_dotted(path)}.tool_calls[{j}] needs a 'function' object", str(path[0])
+            )
+        segment = arguments_segment(
+            function.get("arguments"), (*path, "tool_calls", j, "function", "arguments")
+        )
+        segments += [segment] if segment else []
+    function_call = message.get("function_call")
+    if isinstance(function_call, dict):
+        segment = arguments_segment(
+            function_call.get("arguments"), (*path, "function_call", "arguments")
+        )
+        segments += [segment] if segment else []
+    return segments
 
 
 def json_string_segments(value: Any, path: Path) -> list[TextSegment]:

@@ -11,7 +11,7 @@ from .payloads import (
     PayloadShapeError,
     TextBundle,
     TextSegment,
-    arguments_segment,
+    call_segments,
     content_segments,
     json_string_segments,
 )
@@ -70,24 +70,7 @@ def _message_segments(
             raise PayloadShapeError(f"{path[0]}[{path[1]}].{field} must be a string", "messages")
         if value:
             segments.append(TextSegment((*path, field), value))
-    calls = message.get("tool_calls")
-    if calls is not None:
-        if not isinstance(calls, list):
-            raise PayloadShapeError("tool_calls must be a list", "messages")
-        for j, call in enumerate(calls):
-            function = call.get("function") if isinstance(call, dict) else None
-            if not isinstance(function, dict):
-                raise PayloadShapeError("each tool call needs a 'function' object", "messages")
-            segment = arguments_segment(
-                function.get("arguments"), (*path, "tool_calls", j, "function", "arguments")
-            )
-            segments += [segment] if segment else []
-    function_call = message.get("function_call")
-    if isinstance(function_call, dict):
-        segment = arguments_segment(
-            function_call.get("arguments"), (*path, "function_call", "arguments")
-        )
-        segments += [segment] if segment else []
+    segments += call_segments(message, path)
     return segments, unscanned
 
 
