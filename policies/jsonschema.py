@@ -18,6 +18,12 @@ def policy_json_schema(registry: GuardRegistry | None = None) -> dict[str, Any]:
     schema = PolicySpec.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_ID
+    # `streaming: window` is shorthand for `streaming: {mode: window}`.
+    streaming = schema["properties"]["streaming"]
+    schema["properties"]["streaming"] = {
+        "anyOf": [{"$ref": "#/$defs/StreamingSpec"}, {"$ref": "#/$defs/StreamingMode"}],
+        **{k: v for k, v in streaming.items() if k not in ("$ref", "anyOf", "allOf")},
+    }
     guard = schema["$defs"]["GuardSpec"]
     guard["properties"]["type"]["enum"] = registry.names()
     branches = []

@@ -24,6 +24,7 @@ __all__ = [
     "RedactionSpec",
     "RuleSpec",
     "StreamingMode",
+    "StreamingSpec",
 ]
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
@@ -55,8 +56,28 @@ class InputScope(StrEnum):
 
 
 class StreamingMode(StrEnum):
+    WINDOW = "window"
     BUFFER = "buffer"
     PASSTHROUGH = "passthrough"
+
+
+class StreamingSpec(_Strict):
+    """How ``stream: true`` answers are guarded (see README, Streaming)."""
+
+    mode: StreamingMode = StreamingMode.WINDOW
+    window_chars: int = Field(200, ge=16, description="New characters between checks.")
+    first_window_chars: int = Field(
+        48, ge=1, description="Characters before the first check (small: first tokens fast)."
+    )
+    holdback_chars: int = Field(
+        64,
+        ge=0,
+        description="Checked text kept back from the end so a span still being written "
+        "(an email, a card number) is caught before any of it leaves.",
+    )
+    block_notice: bool = Field(
+        True, description="On a mid-stream block, send the rule's message as a last delta."
+    )
 
 
 class BlockResponse(StrEnum):
@@ -151,7 +172,7 @@ class PolicySpec(_Strict):
         description="Message roles checked when input_scope is conversation (all of "
         "them by default: a client can write fake assistant turns too).",
     )
-    streaming: StreamingMode = StreamingMode.BUFFER
+    streaming: StreamingSpec = Field(default_factory=StreamingSpec)
     block_response: BlockResponse = BlockResponse.ERROR
     block_message: str = "Request blocked by policy."
     output_block_message: str = "Response withheld by policy."
@@ -165,6 +186,11 @@ class PolicySpec(_Strict):
     )
     redaction: RedactionSpec = Field(default_factory=RedactionSpec)
     tests: list[PolicyTestCase] = Field(default_factory=list)
+
+    @field_validator("streaming", mode="before")
+    @classmethod
+    def _streaming_shorthand(cls, value: Any) -> Any:
+        return {"mode": value} if isinstance(value, str) else value
 
     @field_validator("guards")
     @classmethod

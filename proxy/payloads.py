@@ -58,11 +58,9 @@ class TextBundle:
     def text(self) -> str:
         return SEPARATOR.join(segment.text for segment in self.segments)
 
-    def apply(self, body: Any, spans: Iterable[RedactionSpan]) -> None:
-        """Write ``spans`` (offsets into :attr:`text`) back into ``body``. A span
-        crossing segments is cut at their edges, each piece getting the placeholder.
-        Raises :class:`RedactionConflict` (leaving ``body`` untouched) when a
-        redacted tool-call argument would no longer parse."""
+    def spans_by_segment(self, spans: Iterable[RedactionSpan]) -> list[list[RedactionSpan]]:
+        """``spans`` (offsets into :attr:`text`) as offsets into each segment."""
+        spans = list(spans)
         per_segment: list[list[RedactionSpan]] = [[] for _ in self.segments]
         offset = 0
         for i, segment in enumerate(self.segments):
@@ -72,6 +70,14 @@ class TextBundle:
                 if lo < hi:
                     per_segment[i].append((lo - offset, hi - offset, placeholder))
             offset = seg_end + len(SEPARATOR)
+        return per_segment
+
+    def apply(self, body: Any, spans: Iterable[RedactionSpan]) -> None:
+        """Write ``spans`` (offsets into :attr:`text`) back into ``body``. A span
+        crossing segments is cut at their edges, each piece getting the placeholder.
+        Raises :class:`RedactionConflict` (leaving ``body`` untouched) when a
+        redacted tool-call argument would no longer parse."""
+        per_segment = self.spans_by_segment(spans)
         updates = []
         for segment, seg_spans in zip(self.segments, per_segment, strict=True):
             if not seg_spans:

@@ -9,7 +9,15 @@ from typing import Any
 
 import orjson
 
-__all__ = ["AssembledStream", "SSEFormatError", "assemble", "encode_event", "parse_events"]
+__all__ = [
+    "AssembledStream",
+    "SSEFormatError",
+    "SSEParser",
+    "assemble",
+    "decode_chunk",
+    "encode_event",
+    "parse_events",
+]
 
 DONE = b"[DONE]"
 DONE_EVENT = b"data: [DONE]\n\n"
@@ -32,6 +40,27 @@ def parse_events(raw: bytes) -> list[bytes]:
         if data:
             payloads.append(b"\n".join(data))
     return payloads
+
+
+class SSEParser:
+    """Incremental form of :func:`parse_events`: feed bytes as they arrive, get
+    the ``data:`` payloads of every event completed so far."""
+
+    def __init__(self) -> None:
+        self._buffer = b""
+
+    def feed(self, data: bytes) -> list[bytes]:
+        self._buffer += data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        end = self._buffer.rfind(b"\n\n")
+        if end < 0:
+            return []
+        complete, self._buffer = self._buffer[: end + 2], self._buffer[end + 2 :]
+        return parse_events(complete)
+
+    def close(self) -> list[bytes]:
+        """Payloads of a last event the upstream did not terminate."""
+        rest, self._buffer = self._buffer, b""
+        return parse_events(rest)
 
 
 @dataclass
@@ -81,6 +110,19 @@ class AssembledStream:
             out.append({"index": index, "message": message, "finish_reason": choice.finish_reason})
         return out
 
+    def add(self, chunk: dict[str, Any]) -> None:
+        """Merge one decoded chunk (see :func:`decode_chunk`)."""
+        self.chunks.append(chunk)
+        if not self.head:
+            self.head = {
+                k: chunk[k] for k in ("id", "created", "model", "system_fingerprint") if k in chunk
+            }
+        entries = chunk.get("choices") or []
+        if not entries and chunk.get("usage") is not None:
+            self.usage_chunks.append(chunk)
+        for entry in entries:
+            _merge(self, entry)
+
     def replay(self) -> bytes:
         """The stream as parsed, re-encoded event by event."""
         return b"".join(encode_event(chunk) for chunk in self.chunks) + DONE_EVENT
@@ -125,36 +167,36 @@ def assemble(payloads: Iterable[bytes], kind: str) -> AssembledStream:
     endpoint decides, never the chunks, which some providers leave blank)."""
     stream = AssembledStream("text" if kind == "text" else "chat", [], {}, {}, [])
     for payload in payloads:
-        if payload.strip() == DONE:
-            continue
-        try:
-            chunk = orjson.loads(payload)
-        except orjson.JSONDecodeError as exc:
-            raise SSEFormatError(f"upstream sent a non-JSON event: {exc}") from None
-        if not isinstance(chunk, dict):
-            raise SSEFormatError("upstream sent an event that is not a JSON object")
-        if chunk.get("error") is not None:
-            raise SSEFormatError(f"upstream reported an error mid-stream: {chunk['error']}")
-        stream.chunks.append(chunk)
-        if not stream.head:
-            stream.head = {
-                k: chunk[k] for k in ("id", "created", "model", "system_fingerprint") if k in chunk
-            }
-        entries = chunk.get("choices") or []
-        if not isinstance(entries, list):
-            raise SSEFormatError("upstream sent 'choices' that is not a list")
-        if not entries and chunk.get("usage") is not None:
-            stream.usage_chunks.append(chunk)
-        for entry in entries:
-            _merge(stream, entry)
+        chunk = decode_chunk(payload)
+        if chunk is not None:
+            stream.add(chunk)
     if not stream.chunks:
         raise SSEFormatError("upstream stream carried no events")
     return stream
 
 
-def _merge(stream: AssembledStream, entry: Any) -> None:
-    if not isinstance(entry, dict) or not isinstance(entry.get("index", 0), int):
-        raise SSEFormatError("upstream sent a malformed choice")
+def decode_chunk(payload: bytes) -> dict[str, Any] | None:
+    """One event's JSON object; None for ``[DONE]``. Raises SSEFormatError."""
+    if payload.strip() == DONE:
+        return None
+    try:
+        chunk = orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
+        raise SSEFormatError(f"upstream sent a non-JSON event: {exc}") from None
+    if not isinstance(chunk, dict):
+        raise SSEFormatError("upstream sent an event that is not a JSON object")
+    if chunk.get("error") is not None:
+        raise SSEFormatError(f"upstream reported an error mid-stream: {chunk['error']}")
+    entries = chunk.get("choices") or []
+    if not isinstance(entries, list):
+        raise SSEFormatError("upstream sent 'choices' that is not a list")
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("index", 0), int):
+            raise SSEFormatError("upstream sent a malformed choice")
+    return chunk
+
+
+def _merge(stream: AssembledStream, entry: dict[str, Any]) -> None:
     choice = stream.choices.setdefault(entry.get("index", 0), _Choice())
     if entry.get("finish_reason"):
         choice.finish_reason = str(entry["finish_reason"])

@@ -1,8 +1,10 @@
-"""``stream: true`` requests. Until windowed streaming lands, a policy picks:
+"""``stream: true`` requests; the policy's ``streaming.mode`` picks:
 
-* ``buffer`` (default): read the whole upstream stream, guard the assembled
-  answer, then release it (replayed as-is when allowed, rebuilt when redacted
-  or blocked). Strict, at the cost of time-to-first-token.
+* ``window`` (default): text is released only after the output guards have
+  read it, window by window (:mod:`sluicegate.proxy.window_stream`).
+* ``buffer``: read the whole upstream stream, guard the assembled answer, then
+  release it (re-encoded when allowed, rebuilt when redacted or blocked).
+  Strictest, at the cost of time-to-first-token.
 * ``passthrough``: relay chunks as they come with input guards applied but
   **output unguarded**; the response says so in ``x-sluicegate-output`` and the
   audit line records ``output: unguarded``. Never silent.
@@ -28,6 +30,7 @@ from .enforcement import StageOutcome
 from .errors import UpstreamError
 from .responses import DECISION_HEADER, combined_label, upstream_error_or_raw, upstream_headers
 from .sse import SSEFormatError, assemble, parse_events
+from .window_stream import WindowedStream
 
 if TYPE_CHECKING:
     from .routes import GuardedEndpoint
@@ -69,7 +72,7 @@ class StreamRelay:
             return upstream_error_or_raw(
                 upstream.status_code, content, reply_headers, checked.decision.label
             )
-        if policy.spec.streaming is StreamingMode.PASSTHROUGH:
+        if policy.spec.streaming.mode is StreamingMode.PASSTHROUGH:
             reply_headers[DECISION_HEADER] = checked.decision.label
             reply_headers[OUTPUT_HEADER] = "unguarded"
             record["output"] = {
@@ -79,6 +82,29 @@ class StreamRelay:
             record["deferred"] = True  # written when the stream ends
             return StreamingResponse(
                 self._passthrough(upstream, record, upstream_started),
+                200,
+                reply_headers,
+                media_type="text/event-stream",
+            )
+        if policy.spec.streaming.mode is StreamingMode.WINDOW:
+            content_type = upstream.headers.get("content-type", "")
+            if not content_type.startswith("text/event-stream"):
+                await upstream.aclose()
+                raise _not_a_stream(content_type)
+            reply_headers[DECISION_HEADER] = checked.decision.label
+            reply_headers[OUTPUT_HEADER] = "window"
+            record["deferred"] = True  # written when the stream ends
+            windowed = WindowedStream(
+                policy,
+                endpoint.kind,
+                self.services.output_stage,
+                info,
+                record,
+                self.services.audit.write,
+                self.services.upstream.max_response_bytes,
+            )
+            return StreamingResponse(
+                windowed.relay(upstream, upstream_started),
                 200,
                 reply_headers,
                 media_type="text/event-stream",
@@ -102,10 +128,7 @@ class StreamRelay:
         try:
             content_type = upstream.headers.get("content-type", "")
             if not content_type.startswith("text/event-stream"):
-                raise UpstreamError(
-                    f"upstream answered a streaming request with {content_type or 'no type'}, "
-                    "not text/event-stream"
-                )
+                raise _not_a_stream(content_type)
             body = await while_connected(request, self.services.upstream.read(upstream))
         finally:
             await upstream.aclose()
@@ -148,3 +171,10 @@ class StreamRelay:
             record["status"] = 200
             record.pop("deferred", None)
             self.services.audit.write(record)
+
+
+def _not_a_stream(content_type: str) -> UpstreamError:
+    return UpstreamError(
+        f"upstream answered a streaming request with {content_type or 'no type'}, "
+        "not text/event-stream"
+    )

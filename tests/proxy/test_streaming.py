@@ -16,6 +16,11 @@ rules:
   - {name: block-bad, when: 'scores["t.bad"] > 0.5', action: block, message: "Stopped."}
   - {name: redact, when: 'scores["t.email"] > 0.5', action: redact}
 """
+BUFFER = POLICY + "streaming: buffer\n"
+WINDOW = (
+    POLICY
+    + "streaming: {mode: window, window_chars: 16, first_window_chars: 8, holdback_chars: 24}\n"
+)
 
 
 def stream_text(client: openai.OpenAI, **kwargs: object) -> tuple[str, list[str | None]]:
@@ -126,7 +131,7 @@ def test_passthrough_still_applies_input_guards(
 
 
 def test_malformed_upstream_sse_is_502(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY)
+    gw = gateway(BUFFER)
     upstream.push(Reply(events=["{broken json", "[DONE]"]))
     with pytest.raises(openai.InternalServerError) as info:
         stream_text(gw.client)
@@ -224,7 +229,7 @@ def test_stream_kind_comes_from_the_endpoint_not_the_chunks(
 def test_json_answer_to_a_stream_request_is_502(
     gateway: GatewayFactory, upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
+    gw = gateway(BUFFER)
     upstream.push(Reply(body={"choices": [{"index": 0, "message": {"content": "BLOCKME"}}]}))
     with pytest.raises(openai.InternalServerError) as info:
         stream_text(gw.client)
@@ -243,7 +248,7 @@ def test_json_answer_to_a_stream_request_is_502(
 def test_malformed_deltas_are_502_not_500(
     gateway: GatewayFactory, upstream: MockUpstream, delta: dict[str, object]
 ) -> None:
-    gw = gateway(POLICY)
+    gw = gateway(BUFFER)
     head = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m"}
     upstream.push(
         Reply(
@@ -282,7 +287,7 @@ def test_streamed_reasoning_is_guarded(gateway: GatewayFactory, upstream: MockUp
 
 
 def test_oversized_upstream_stream_is_502(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY, upstream={"max_response_bytes": 2000})
+    gw = gateway(BUFFER, upstream={"max_response_bytes": 2000})
     upstream.push(chat_stream(["x" * 100] * 50))
     with pytest.raises(openai.InternalServerError) as info:
         stream_text(gw.client)
@@ -296,7 +301,7 @@ def test_client_disconnect_cancels_buffered_upstream(
 
     import httpx
 
-    gw = gateway(POLICY)
+    gw = gateway(BUFFER)
     slow = chat_stream(["tick "] * 200)
     slow.event_delay_s = 0.05  # 10 s of generation if nobody stops it
     upstream.push(slow)
@@ -311,3 +316,193 @@ def test_client_disconnect_cancels_buffered_upstream(
         time.sleep(0.05)
     [record] = gw.audit()
     assert record["status"] == 499
+
+
+# -- window mode -------------------------------------------------------------
+
+
+def test_window_releases_incrementally_and_whole(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
+    gw = gateway(WINDOW)
+    words = [f"word{i} " for i in range(40)]
+    upstream.push(chat_stream(words, usage=True))
+    response = gw.client.chat.completions.with_raw_response.create(
+        model="m",
+        messages=[{"role": "user", "content": "hi"}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    assert response.headers["x-sluicegate-output"] == "window"
+    chunks = list(response.parse())
+    pieces = [
+        c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content
+    ]
+    assert "".join(pieces) == "".join(words)
+    assert len(pieces) > 3  # released window by window, not all at the end
+    assert chunks[-1].usage is not None
+    [record] = gw.audit()
+    assert record["output"]["decision"] == "allow"
+    # holdback + one window + at most a chunk and a word of overshoot
+    assert 0 < record["output"]["max_held_chars"] <= 24 + 16 + 7 + 7
+    assert record["stream_status"] == "complete"
+
+
+def test_window_redacts_across_chunk_boundaries(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
+    gw = gateway(WINDOW)
+    upstream.push(
+        chat_stream(["please write to ja", "ne@exam", "ple.com today, and then ", "stop here."])
+    )
+    text, finish = stream_text(gw.client)
+    assert text == "please write to [EMAIL] today, and then stop here."
+    assert finish == ["stop"]
+
+
+def test_window_block_mid_stream_ends_cleanly(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
+    gw = gateway(WINDOW)
+    upstream.push(chat_stream(["a harmless start, then ", "BLOCK", "ME and more text after"]))
+    text, finish = stream_text(gw.client)
+    assert "BLOCKME" not in text
+    assert text.endswith("Stopped.")
+    assert finish == ["content_filter"]
+    assert gw.audit()[0]["output"]["decision"] == "block"
+
+
+def test_window_guards_choices_independently(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
+    gw = gateway(WINDOW)
+    head = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m"}
+
+    def delta(i: int, text: str, finish: str | None = None) -> dict[str, object]:
+        return {
+            **head,
+            "choices": [{"index": i, "delta": {"content": text}, "finish_reason": finish}],
+        }
+
+    upstream.push(
+        Reply(
+            events=[
+                delta(0, "first answer is fine "),
+                delta(1, "second has BLOCKME in it "),
+                delta(0, "and ends well", "stop"),
+                delta(1, "and more", "stop"),
+                "[DONE]",
+            ]
+        )
+    )
+    chunks = list(
+        gw.client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}], stream=True, n=2
+        )
+    )
+    texts = {0: "", 1: ""}
+    finish = {}
+    for c in chunks:
+        for choice in c.choices:
+            texts[choice.index] += choice.delta.content or ""
+            if choice.finish_reason:
+                finish[choice.index] = choice.finish_reason
+    assert texts[0] == "first answer is fine and ends well"
+    assert "BLOCKME" not in texts[1]
+    assert finish == {0: "stop", 1: "content_filter"}
+
+
+def test_window_tool_calls_are_held_and_redacted(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
+    gw = gateway(WINDOW)
+    head = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m"}
+    call = {
+        "index": 0,
+        "id": "c1",
+        "type": "function",
+        "function": {"name": "send", "arguments": '{"to": "jane@exa'},
+    }
+    upstream.push(
+        Reply(
+            events=[
+                {**head, "choices": [{"index": 0, "delta": {"tool_calls": [call]}}]},
+                {
+                    **head,
+                    "choices": [
+                        {
+                            "index": 0,
+                            "delta": {
+                                "tool_calls": [
+                                    {"index": 0, "function": {"arguments": 'mple.com"}'}}
+                                ]
+                            },
+                        }
+                    ],
+                },
+                {**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
+                "[DONE]",
+            ]
+        )
+    )
+    chunks = list(
+        gw.client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+        )
+    )
+    calls = [tc for c in chunks if c.choices for tc in (c.choices[0].delta.tool_calls or [])]
+    assert [tc.function.arguments for tc in calls if tc.function] == ['{"to":"[EMAIL]"}']
+    assert chunks[-1].choices[0].finish_reason == "tool_calls"
+
+
+def test_window_upstream_garbage_mid_stream_is_an_error_event(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
+    gw = gateway(WINDOW)
+    head = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m"}
+    upstream.push(
+        Reply(
+            events=[
+                {
+                    **head,
+                    "choices": [
+                        {"index": 0, "delta": {"content": "some text that is long enough"}}
+                    ],
+                },
+                "{broken",
+                "[DONE]",
+            ]
+        )
+    )
+    with pytest.raises(openai.APIError, match="non-JSON"):
+        stream_text(gw.client)
+    assert "invalid" in gw.audit()[0]["stream_status"]
+
+
+def test_window_client_disconnect_cancels_upstream(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
+    import time
+
+    gw = gateway(WINDOW)
+    slow = chat_stream(["tick "] * 200)
+    slow.event_delay_s = 0.05
+    upstream.push(slow)
+    with (
+        gw.http() as http,
+        http.stream(
+            "POST",
+            "/v1/chat/completions",
+            json={"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]},
+        ) as response,
+    ):
+        for line in response.iter_lines():
+            if "tick" in line:
+                break  # leave after the first released text
+    deadline = time.monotonic() + 5
+    while not upstream.streams_ended and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert upstream.streams_ended == ["cancelled"]
+    while not gw.audit() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert gw.audit()[0]["stream_status"] == "client disconnected"

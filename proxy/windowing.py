@@ -1,0 +1,77 @@
+"""Windowed release of streamed text: nothing leaves before a guard has read
+it, and redaction gives the same text whatever the chunking.
+
+Each check scans the whole text accumulated so far (deterministic guards read
+a few kB in microseconds), so findings in already-released text are exactly
+the findings the non-streamed path would see, provided no span reaches back
+further than ``holdback_chars`` from the end. Release stops ``holdback_chars``
+short of the end, at a whitespace boundary, and never inside a redaction span.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..policies.redaction import RedactionSpan, redact
+from ..policies.schema import StreamingSpec
+
+__all__ = ["TextWindow"]
+
+
+class TextWindow:
+    """One streamed text field of one choice."""
+
+    def __init__(self, spec: StreamingSpec) -> None:
+        self.spec = spec
+        self.text = ""
+        self.released = 0  # source characters already sent, redacted
+        self.checked = 0  # source length at the last check
+        self.max_held = 0  # most characters ever held back, for the audit line
+        self.late_spans = 0  # spans found reaching into released text (holdback too short)
+
+    def add(self, piece: str) -> None:
+        self.text += piece
+
+    @property
+    def check_due(self) -> bool:
+        """Enough new text since the last check (a smaller first window, so
+        the first tokens go out soon)."""
+        threshold = self.spec.first_window_chars if self.checked == 0 else self.spec.window_chars
+        return len(self.text) - self.checked >= threshold
+
+    def release(self, spans: Sequence[RedactionSpan], *, final: bool) -> str:
+        """Mark the text checked and return the next piece to send: the
+        redacted text from the last release up to a safe cut (the end, when
+        ``final``). ``spans`` are redaction spans over the whole text."""
+        self.checked = len(self.text)
+        self.max_held = max(self.max_held, len(self.text) - self.released)
+        start = self.released
+        cut = len(self.text) if final else self._safe_cut(spans)
+        if cut <= start:
+            return ""
+        local = []
+        for s, e, placeholder in spans:
+            if s < cut and e > start:
+                if s < start:
+                    self.late_spans += 1  # its head already left: cannot be unsent
+                local.append((max(s, start) - start, min(e, cut) - start, placeholder))
+        self.released = cut
+        return redact(self.text[start:cut], local)
+
+    def _safe_cut(self, spans: Sequence[RedactionSpan]) -> int:
+        limit = len(self.text) - self.spec.holdback_chars
+        if limit <= self.released:
+            return self.released
+        # Cut after whitespace, so a word (or an identifier) is never split and
+        # the held tail starts at a token's beginning.
+        space = max(
+            self.text.rfind(" ", self.released, limit), self.text.rfind("\n", self.released, limit)
+        )
+        cut = space + 1 if space >= 0 else self.released
+        moved = True
+        while moved:  # never split a span: hold all of it (overlaps may chain)
+            moved = False
+            for s, e, _ in spans:
+                if s < cut < e:
+                    cut, moved = s, True
+        return max(cut, self.released)
