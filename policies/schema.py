@@ -67,10 +67,13 @@ class StreamingSpec(_Strict):
     mode: StreamingMode = StreamingMode.WINDOW
     window_chars: int = Field(200, ge=16, description="New characters between checks.")
     first_window_chars: int = Field(
-        48, ge=1, description="Characters before the first check (small: first tokens fast)."
+        32,
+        ge=1,
+        description="Releasable characters before the first check (small: first "
+        "tokens fast; the first release waits for first_window_chars + holdback_chars).",
     )
     holdback_chars: int = Field(
-        64,
+        48,
         ge=0,
         description="Checked text kept back from the end so a span still being written "
         "(an email, a card number) is caught before any of it leaves.",

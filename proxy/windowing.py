@@ -34,10 +34,12 @@ class TextWindow:
 
     @property
     def check_due(self) -> bool:
-        """Enough new text since the last check (a smaller first window, so
-        the first tokens go out soon)."""
-        threshold = self.spec.first_window_chars if self.checked == 0 else self.spec.window_chars
-        return len(self.text) - self.checked >= threshold
+        """Enough new text since the last check. The first check waits only
+        until ``first_window_chars`` could be released past the holdback, so
+        the first tokens go out soon."""
+        if self.checked == 0:
+            return len(self.text) >= self.spec.first_window_chars + self.spec.holdback_chars
+        return len(self.text) - self.checked >= self.spec.window_chars
 
     def release(self, spans: Sequence[RedactionSpan], *, final: bool) -> str:
         """Mark the text checked and return the next piece to send: the
