@@ -165,10 +165,10 @@ def render_section(results: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def update_results_md(path: Path, section: str) -> None:
-    """Replace this benchmark's section in ``path`` (or add it), keeping the rest."""
+def update_results_md(path: Path, section: str, heading: str = SECTION) -> None:
+    """Replace the section under ``heading`` in ``path`` (or add it), keeping the rest."""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
     if pattern.search(text):
         text = pattern.sub(lambda _: section.rstrip("\n") + "\n\n", text, count=1)
     else:
