@@ -58,6 +58,7 @@ class InputScope(StrEnum):
 class StreamingMode(StrEnum):
     WINDOW = "window"
     BUFFER = "buffer"
+    AUDIT = "audit"
     PASSTHROUGH = "passthrough"
 
 
@@ -80,6 +81,9 @@ class StreamingSpec(_Strict):
     )
     block_notice: bool = Field(
         True, description="On a mid-stream block, send the rule's message as a last delta."
+    )
+    cut_on_block: bool = Field(
+        False, description="audit mode: end the stream when a background check blocks."
     )
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -28,6 +31,7 @@ class GatewayServices:
     transport: httpx.AsyncBaseTransport | None = None
     upstream_base_url: str | None = None
     _upstream: UpstreamClient | None = field(default=None, repr=False)
+    _background: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
 
     @classmethod
     def build(
@@ -66,7 +70,16 @@ class GatewayServices:
             self.config.upstream, transport=self.transport, base_url=self.upstream_base_url
         )
 
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` after the current response, holding a reference so the
+        task is not collected half-way (the loop keeps only weak ones)."""
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     async def stop(self) -> None:
+        if self._background:
+            await asyncio.wait(self._background, timeout=5)
         if self._upstream is not None:
             await self._upstream.aclose()
             self._upstream = None

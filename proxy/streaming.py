@@ -5,6 +5,8 @@
 * ``buffer``: read the whole upstream stream, guard the assembled answer, then
   release it (re-encoded when allowed, rebuilt when redacted or blocked).
   Strictest, at the cost of time-to-first-token.
+* ``audit``: relay at once, guard in the background, record the decision
+  when the stream ends (optionally cut the stream on a block). Not protective.
 * ``passthrough``: relay chunks as they come with input guards applied but
   **output unguarded**; the response says so in ``x-sluicegate-output`` and the
   audit line records ``output: unguarded``. Never silent.
@@ -25,6 +27,7 @@ from ..policies.engine import RequestInfo
 from ..policies.policy import Policy
 from ..policies.schema import StreamingMode
 from .answers import apply_output
+from .audit_stream import AuditedStream
 from .disconnect import while_connected
 from .enforcement import StageOutcome
 from .errors import UpstreamError
@@ -86,25 +89,32 @@ class StreamRelay:
                 reply_headers,
                 media_type="text/event-stream",
             )
-        if policy.spec.streaming.mode is StreamingMode.WINDOW:
+        mode = policy.spec.streaming.mode
+        if mode in (StreamingMode.WINDOW, StreamingMode.AUDIT):
             content_type = upstream.headers.get("content-type", "")
             if not content_type.startswith("text/event-stream"):
                 await upstream.aclose()
                 raise _not_a_stream(content_type)
             reply_headers[DECISION_HEADER] = checked.decision.label
-            reply_headers[OUTPUT_HEADER] = "window"
+            reply_headers[OUTPUT_HEADER] = mode.value
             record["deferred"] = True  # written when the stream ends
-            windowed = WindowedStream(
+            services = self.services
+            args = (
                 policy,
                 endpoint.kind,
-                self.services.output_stage,
+                services.output_stage,
                 info,
                 record,
-                self.services.audit.write,
-                self.services.upstream.max_response_bytes,
+                services.audit.write,
+                services.upstream.max_response_bytes,
+            )
+            relayed: WindowedStream | AuditedStream = (
+                WindowedStream(*args)
+                if mode is StreamingMode.WINDOW
+                else AuditedStream(*args, services.spawn)
             )
             return StreamingResponse(
-                windowed.relay(upstream, upstream_started),
+                relayed.relay(upstream, upstream_started),
                 200,
                 reply_headers,
                 media_type="text/event-stream",

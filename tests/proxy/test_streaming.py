@@ -506,3 +506,49 @@ def test_window_client_disconnect_cancels_upstream(
     while not gw.audit() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert gw.audit()[0]["stream_status"] == "client disconnected"
+
+
+# -- audit mode --------------------------------------------------------------
+
+
+def wait_for_audit(gw: object, timeout: float = 5.0) -> list[dict[str, object]]:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lines = gw.audit()  # type: ignore[attr-defined]
+        if lines and "output" in lines[0]:
+            return lines  # type: ignore[no-any-return]
+        time.sleep(0.05)
+    raise AssertionError("no audit line with an output decision")
+
+
+def test_audit_mode_releases_at_once_and_records_the_decision(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
+    gw = gateway(POLICY + "streaming: audit\n")
+    upstream.push(chat_stream(["this is BLOC", "KME text"]))
+    response = gw.client.chat.completions.with_raw_response.create(
+        model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+    assert response.headers["x-sluicegate-output"] == "audit"
+    chunks = list(response.parse())
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == "this is BLOCKME text"  # audit mode is not protective
+    [record] = wait_for_audit(gw)
+    assert record["output"]["decision"] == "block"
+    assert "not protective" in record["output"]["mode"]
+
+
+def test_audit_mode_can_cut_the_stream_on_block(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
+    gw = gateway(POLICY + "streaming: {mode: audit, cut_on_block: true, window_chars: 16}\n")
+    slow = chat_stream(["BLOCKME and a long tail "] + ["tick "] * 100)
+    slow.event_delay_s = 0.02
+    upstream.push(slow)
+    text, finish = stream_text(gw.client)
+    assert finish == ["content_filter"]
+    assert text.count("tick") < 100
+    [record] = wait_for_audit(gw)
+    assert record["stream_status"] == "cut on block"
