@@ -133,8 +133,21 @@ class WindowedStream:
         outcome = await self.stage.check(self.policy, [bundle], self.info)
         [evaluation] = outcome.evaluations
         if evaluation.decision.action not in (Action.ALLOW, Action.REDACT):
-            async for out in self._block(index, state, outcome.decision):
-                yield out
+            # Confirm on the stable part: if the block comes only from the
+            # still-growing tail, hold everything and let later text decide.
+            stable = state.window.stable_text()
+            confirmed = None
+            if stable:
+                bundle = TextBundle((TextSegment(path, stable),))
+                confirmed = await self.stage.check(self.policy, [bundle], self.info)
+            if confirmed is not None and confirmed.decision.action not in (
+                Action.ALLOW,
+                Action.REDACT,
+            ):
+                async for out in self._block(index, state, confirmed.decision):
+                    yield out
+            else:
+                state.window.hold()
             return
         piece = state.window.release(evaluation.redactions, final=False)
         if piece:

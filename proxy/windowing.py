@@ -60,16 +60,29 @@ class TextWindow:
         self.released = cut
         return redact(self.text[start:cut], local)
 
-    def _safe_cut(self, spans: Sequence[RedactionSpan]) -> int:
+    def hold(self) -> None:
+        """Mark the text checked without releasing any of it."""
+        self.checked = len(self.text)
+        self.max_held = max(self.max_held, len(self.text) - self.released)
+
+    def stable_text(self) -> str:
+        """The text up to the last whitespace before the holdback: what the
+        rest of the stream can no longer change the reading of. A phrase at
+        the very end of the text so far may yet run on ("forbidden phrase"
+        becoming "forbidden phrases"), so a block is confirmed on this part."""
+        return self.text[: self._whitespace_cut(0)]
+
+    def _whitespace_cut(self, floor: int) -> int:
         limit = len(self.text) - self.spec.holdback_chars
-        if limit <= self.released:
-            return self.released
+        if limit <= floor:
+            return floor
         # Cut after whitespace, so a word (or an identifier) is never split and
         # the held tail starts at a token's beginning.
-        space = max(
-            self.text.rfind(" ", self.released, limit), self.text.rfind("\n", self.released, limit)
-        )
-        cut = space + 1 if space >= 0 else self.released
+        space = max(self.text.rfind(" ", floor, limit), self.text.rfind("\n", floor, limit))
+        return space + 1 if space >= 0 else floor
+
+    def _safe_cut(self, spans: Sequence[RedactionSpan]) -> int:
+        cut = self._whitespace_cut(self.released)
         moved = True
         while moved:  # never split a span: hold all of it (overlaps may chain)
             moved = False

@@ -4,6 +4,7 @@ non-streamed path; and it releases nothing a guard has not read."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from itertools import pairwise
 from typing import Any
@@ -13,17 +14,17 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sluicegate.policies.decisions import Action
+from sluicegate.policies.decisions import Action, Stage
 from sluicegate.policies.engine import RequestInfo
 from sluicegate.policies.evaluator import PolicyEvaluator
 from sluicegate.policies.loader import PolicyLoader
+from sluicegate.policies.policy import Policy
 from sluicegate.proxy.answers import apply_output, output_bundle
 from sluicegate.proxy.enforcement import OutputGuardStage
 from sluicegate.proxy.sse import DONE_EVENT, encode_event
 from sluicegate.proxy.window_stream import WindowedStream
 
-POLICY = PolicyLoader().load_text(
-    """\
+POLICY_TEXT = """\
 version: 1
 guards:
   pii: {type: pii, entities: [email, credit_card, iban]}
@@ -33,8 +34,11 @@ rules:
   - {name: block, when: 'scores["words"] > 0.0', action: block, message: "Withheld."}
   - {name: redact, when: 'scores["pii"] > 0.0 || scores["secrets"] >= 0.7', action: redact}
 streaming: {mode: window, window_chars: 24, first_window_chars: 8, holdback_chars: 48}
-""",
-    path="window.yaml",
+"""
+POLICY = PolicyLoader().load_text(POLICY_TEXT, path="window.yaml")
+
+POLICY_NO_BLOCK = PolicyLoader().load_text(
+    POLICY_TEXT.replace("action: block", "action: allow"), path="window-no-block.yaml"
 )
 
 FRAGMENTS = [
@@ -100,20 +104,20 @@ async def windowed(pieces: list[str], byte_cuts: list[int]) -> tuple[str, str | 
     return text, finish, record
 
 
-async def non_streamed(full: str) -> tuple[str, Action]:
+async def non_streamed(full: str, policy: Policy = POLICY) -> tuple[str, Action]:
     answer = {
         "choices": [
             {"index": 0, "message": {"role": "assistant", "content": full}, "finish_reason": "stop"}
         ]
     }
     outcome = await OutputGuardStage(PolicyEvaluator()).check(
-        POLICY, [output_bundle(answer["choices"][0], 0, "chat")], RequestInfo()
+        policy, [output_bundle(answer["choices"][0], 0, "chat")], RequestInfo()
     )
     apply_output(answer, outcome, "chat")
     return answer["choices"][0]["message"]["content"], outcome.decision.action
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     fragments=st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=14),
     text_cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=30),
@@ -129,9 +133,18 @@ async def test_window_matches_non_streamed_for_any_chunking(
     expected, action = await non_streamed(full)
     if action is Action.BLOCK:
         assert finish == "content_filter"
-        assert "forbidden phrase" not in released
         assert released.endswith("Withheld.")
         assert record["output"]["action"] == "block"
+        # What left before the block is the start of the redacted answer and
+        # holds no blocked phrase: placeholders stand for word characters
+        # (digits, letters), so read them back as "0" before checking.
+        sent = released.removesuffix("Withheld.")
+        assert (await non_streamed(full, POLICY_NO_BLOCK))[0].startswith(sent)
+        source_like = re.sub(r"\[[A-Z_]+\]", "0", sent)
+        [leaked] = await PolicyEvaluator().evaluate(
+            POLICY, Stage.OUTPUT, [source_like], RequestInfo()
+        )
+        assert leaked.decision.action is not Action.BLOCK
     else:
         assert released == expected
         assert finish == "stop"
