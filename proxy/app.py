@@ -30,6 +30,7 @@ GUARDED = (
     ("/v1/chat/completions", "chat"),
     ("/v1/completions", "text"),
     ("/v1/embeddings", "embeddings"),
+    ("/v1/responses", "responses"),
 )
 
 

@@ -16,6 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from .responses_api import response_stream
+
 __all__ = ["create_demo_app"]
 
 MODEL = "sluicegate-demo"
@@ -121,6 +123,43 @@ async def _embeddings(request: Request) -> Response:
     )
 
 
+async def _responses(request: Request) -> Response:
+    body = orjson.loads(await request.body())
+    value = body.get("input")
+    said = value if isinstance(value, str) else _reply_text({"messages": value or []})
+    if not isinstance(value, str):
+        said = said.removeprefix("This is sluicegate's demo model. You said: ")
+    text = f"This is sluicegate's demo model. You said: {said}"
+    response = {
+        "id": "resp_demo",
+        "object": "response",
+        "created_at": int(time.time()),
+        "model": body.get("model") or MODEL,
+        "status": "completed",
+        "error": None,
+        "incomplete_details": None,
+        "instructions": body.get("instructions"),
+        "metadata": {},
+        "output": [
+            {
+                "type": "message",
+                "id": "msg_demo",
+                "status": "completed",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": text, "annotations": []}],
+            }
+        ],
+        "parallel_tool_calls": True,
+        "temperature": None,
+        "tool_choice": "auto",
+        "tools": [],
+        "top_p": None,
+    }
+    if body.get("stream"):
+        return Response(response_stream(response), media_type="text/event-stream")
+    return _json(response)
+
+
 async def _models(request: Request) -> Response:
     return _json(
         {
@@ -136,6 +175,7 @@ def create_demo_app() -> Starlette:
             Route("/v1/chat/completions", _chat, methods=["POST"]),
             Route("/v1/completions", _completions, methods=["POST"]),
             Route("/v1/embeddings", _embeddings, methods=["POST"]),
+            Route("/v1/responses", _responses, methods=["POST"]),
             Route("/v1/models", _models, methods=["GET"]),
         ]
     )

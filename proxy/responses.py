@@ -11,6 +11,7 @@ from starlette.responses import Response
 from ..policies.decisions import PolicyDecision
 from .enforcement import strongest
 from .errors import openai_error
+from .responses_api import response_stream
 from .sse import encode_event
 from .upstream import HOP_BY_HOP
 
@@ -52,6 +53,32 @@ def error_response(
 def blocked_completion(kind: str, request_id: str, model: str, message: str) -> dict[str, Any]:
     """A normal-looking completion whose content is the policy's message."""
     created = int(time.time())
+    if kind == "responses":
+        return {
+            "id": f"resp_sg_{request_id}",
+            "object": "response",
+            "created_at": created,
+            "model": model,
+            "status": "incomplete",
+            "incomplete_details": {"reason": "content_filter"},
+            "error": None,
+            "output": [
+                {
+                    "type": "message",
+                    "id": f"msg_sg_{request_id}",
+                    "status": "completed",
+                    "role": "assistant",
+                    "content": [{"type": "output_text", "text": message, "annotations": []}],
+                }
+            ],
+            "instructions": None,
+            "metadata": {},
+            "parallel_tool_calls": False,
+            "temperature": None,
+            "tool_choice": "auto",
+            "tools": [],
+            "top_p": None,
+        }
     if kind == "text":
         return {
             "id": f"cmpl-sg-{request_id}",
@@ -82,6 +109,8 @@ def blocked_completion(kind: str, request_id: str, model: str, message: str) -> 
 
 def blocked_stream(kind: str, request_id: str, model: str, message: str) -> bytes:
     """The same, as a finished SSE stream."""
+    if kind == "responses":
+        return response_stream(blocked_completion(kind, request_id, model, message))
     created = int(time.time())
     if kind == "text":
         head = {

@@ -19,6 +19,7 @@ from ..policies.policy import Policy
 from ..policies.schema import BlockResponse
 from .answers import apply_output, output_bundle
 from .disconnect import while_connected
+from .enforcement import StageOutcome
 from .errors import ClientDisconnected, ClientError, UpstreamError
 from .payloads import (
     PayloadShapeError,
@@ -37,6 +38,11 @@ from .responses import (
     json_response,
     upstream_error_or_raw,
     upstream_headers,
+)
+from .responses_api import (
+    apply_response_output,
+    response_input_bundles,
+    response_output_bundle,
 )
 from .services import GatewayServices
 from .streaming import StreamRelay
@@ -120,16 +126,12 @@ class GuardedEndpoint:
         try:
             if self.kind == "chat":
                 return chat_input_bundles(body, policy.spec.input_scope, policy.spec.input_roles)
+            if self.kind == "responses":
+                return response_input_bundles(body)
             return prompt_input_bundles(body, "prompt" if self.kind == "text" else "input")
         except PayloadShapeError as exc:
             code = "missing_field" if str(exc).endswith("is required") else "invalid_request"
             raise ClientError(str(exc), param=exc.param, code=code) from None
-
-    def output_bundles(self, choices: list[Any]) -> list[TextBundle]:
-        try:
-            return [output_bundle(choice, i, self.kind) for i, choice in enumerate(choices)]
-        except PayloadShapeError as exc:
-            raise UpstreamError(f"upstream answer has an unexpected shape: {exc}") from None
 
     async def handle(self, request: Request) -> Response:
         return await audited(self.services, self.path, request, self._handle)
@@ -203,17 +205,35 @@ class GuardedEndpoint:
             )
         try:
             answer = orjson.loads(upstream.content)
-            choices = answer["choices"]
-            assert isinstance(choices, list)
-        except (orjson.JSONDecodeError, KeyError, TypeError, AssertionError):
-            raise UpstreamError("upstream answered with a body that is not a completion") from None
-        output = await services.output_stage.check(policy, self.output_bundles(choices), info)
+        except orjson.JSONDecodeError:
+            raise UpstreamError("upstream answered with a body that is not JSON") from None
+        output = await self.check_answer(answer, policy, info)
         if services.audit.enabled:
             record["output"] = output.audit(log_text=log_text)
         reply_headers[DECISION_HEADER] = combined_label(decision, output.decision)
-        apply_output(answer, output, self.kind)
         # Re-encoded even when allowed, for the same reason as the request.
         return json_response(answer, upstream.status_code, reply_headers)
+
+    async def check_answer(self, answer: Any, policy: Policy, info: RequestInfo) -> StageOutcome:
+        """Run the output stage on a whole answer and apply its decision in place."""
+        try:
+            if self.kind == "responses":
+                if not isinstance(answer, dict):
+                    raise PayloadShapeError("response is not an object")
+                bundles = [response_output_bundle(answer)]
+            else:
+                choices = answer.get("choices") if isinstance(answer, dict) else None
+                if not isinstance(choices, list):
+                    raise PayloadShapeError("completion has no 'choices' list")
+                bundles = [output_bundle(c, i, self.kind) for i, c in enumerate(choices)]
+        except PayloadShapeError as exc:
+            raise UpstreamError(f"upstream answer has an unexpected shape: {exc}") from None
+        output = await self.services.output_stage.check(policy, bundles, info)
+        if self.kind == "responses":
+            apply_response_output(answer, output)
+        else:
+            apply_output(answer, output, self.kind)
+        return output
 
     def _blocked(
         self, policy: Policy, decision: PolicyDecision, request_id: str, model: str, stream: bool

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -26,13 +27,13 @@ from ..policies.decisions import Action
 from ..policies.engine import RequestInfo
 from ..policies.policy import Policy
 from ..policies.schema import StreamingMode
-from .answers import apply_output
 from .audit_stream import AuditedStream
 from .disconnect import while_connected
 from .enforcement import StageOutcome
 from .errors import UpstreamError
 from .responses import DECISION_HEADER, combined_label, upstream_error_or_raw, upstream_headers
-from .sse import SSEFormatError, assemble, parse_events
+from .responses_api import response_stream
+from .sse import SSEFormatError, assemble, encode_event, parse_events
 from .window_stream import WindowedStream
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = ["OUTPUT_HEADER", "StreamRelay"]
 
 OUTPUT_HEADER = "x-sluicegate-output"
+_FINAL_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed"})
 
 
 class StreamRelay:
@@ -90,6 +92,11 @@ class StreamRelay:
                 media_type="text/event-stream",
             )
         mode = policy.spec.streaming.mode
+        if endpoint.kind == "responses":
+            # Responses streams are guarded whole (buffer) in every guarded mode.
+            return await self._buffered_responses(
+                request, upstream, endpoint, policy, info, checked, record, upstream_started
+            )
         if mode in (StreamingMode.WINDOW, StreamingMode.AUDIT):
             content_type = upstream.headers.get("content-type", "")
             if not content_type.startswith("text/event-stream"):
@@ -148,9 +155,7 @@ class StreamRelay:
         except SSEFormatError as exc:
             raise UpstreamError(str(exc)) from None
         answer = {"choices": assembled.as_response_choices()}
-        output = await self.services.output_stage.check(
-            policy, endpoint.output_bundles(answer["choices"]), info
-        )
+        output = await endpoint.check_answer(answer, policy, info)
         if self.services.audit.enabled:
             record["output"] = output.audit(log_text=self.services.config.audit.log_text)
         reply_headers[DECISION_HEADER] = combined_label(checked.decision, output.decision)
@@ -159,9 +164,58 @@ class StreamRelay:
             # Re-encoded from the parsed events: what the client reads is what
             # the guards read, whatever the upstream's bytes looked like.
             return Response(assembled.replay(), 200, reply_headers, media_type="text/event-stream")
-        apply_output(answer, output, endpoint.kind)
         replacement = assembled.replacement(answer["choices"])
         return Response(replacement, 200, reply_headers, media_type="text/event-stream")
+
+    async def _buffered_responses(
+        self,
+        request: Request,
+        upstream: httpx.Response,
+        endpoint: GuardedEndpoint,
+        policy: Policy,
+        info: RequestInfo,
+        checked: StageOutcome,
+        record: dict[str, Any],
+        started: float,
+    ) -> Response:
+        """Read the whole event stream, guard the final response object, then
+        replay the events (allowed) or write a fresh stream of the rewritten
+        response (redacted or blocked)."""
+        reply_headers = upstream_headers(upstream.headers)
+        try:
+            content_type = upstream.headers.get("content-type", "")
+            if not content_type.startswith("text/event-stream"):
+                raise _not_a_stream(content_type)
+            body = await while_connected(request, self.services.upstream.read(upstream))
+        finally:
+            await upstream.aclose()
+        record["upstream_latency_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        events = []
+        for payload in parse_events(body):
+            if payload.strip() == b"[DONE]":
+                continue
+            try:
+                event = orjson.loads(payload)
+            except orjson.JSONDecodeError:
+                raise UpstreamError("upstream sent a non-JSON event") from None
+            if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+                raise UpstreamError("upstream sent an event without a type")
+            events.append(event)
+        finals = [e for e in events if e["type"] in _FINAL_EVENTS]
+        if not finals or not isinstance(finals[-1].get("response"), dict):
+            raise UpstreamError("upstream stream ended without a final response")
+        answer = finals[-1]["response"]
+        output = await endpoint.check_answer(answer, policy, info)
+        if self.services.audit.enabled:
+            record["output"] = output.audit(log_text=self.services.config.audit.log_text)
+        reply_headers[DECISION_HEADER] = combined_label(checked.decision, output.decision)
+        reply_headers[OUTPUT_HEADER] = "buffered"
+        if output.decision.action is Action.ALLOW:
+            replay = b"".join(
+                b"event: " + e["type"].encode() + b"\n" + encode_event(e) for e in events
+            )
+            return Response(replay, 200, reply_headers, media_type="text/event-stream")
+        return Response(response_stream(answer), 200, reply_headers, media_type="text/event-stream")
 
     async def _passthrough(
         self, upstream: Any, record: dict[str, Any], started: float
