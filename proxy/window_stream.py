@@ -31,11 +31,13 @@ from .windowing import TextWindow
 
 __all__ = ["WindowedStream"]
 
+# Delta fields that carry text or calls: released only through the window.
+_HELD_DELTA_FIELDS = ("content", "tool_calls", "refusal", "reasoning_content", "reasoning")
+
 
 @dataclass
 class _ChoiceState:
     window: TextWindow
-    role_sent: bool = False
     finished: bool = False  # upstream sent a finish_reason
     closed: bool = False  # we sent ours
     decision: PolicyDecision | None = None
@@ -115,9 +117,11 @@ class WindowedStream:
             )
             if isinstance(piece, str):
                 state.window.add(piece)
-            if self.kind == "chat" and not state.role_sent:
-                state.role_sent = True
-                yield self._delta(index, {"role": "assistant", "content": ""})
+            if self.kind == "chat" and not entry.get("finish_reason"):
+                delta = entry.get("delta") or {}
+                if not any(delta.get(k) for k in _HELD_DELTA_FIELDS):
+                    # Role-only and empty deltas carry no text: they pass as sent.
+                    yield self._delta(index, delta)
             if state.window.check_due and not state.finished:
                 async for out in self._check(index, state):
                     yield out

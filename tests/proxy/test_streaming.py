@@ -552,3 +552,32 @@ def test_audit_mode_can_cut_the_stream_on_block(
     assert text.count("tick") < 100
     [record] = wait_for_audit(gw)
     assert record["stream_status"] == "cut on block"
+
+
+def test_window_passes_role_only_and_empty_deltas(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
+    gw = gateway(WINDOW)
+    head = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m"}
+    upstream.push(
+        Reply(
+            events=[
+                {**head, "choices": [{"index": 0, "delta": {"role": "assistant"}}]},
+                {**head, "choices": [{"index": 0, "delta": {}}]},
+                {
+                    **head,
+                    "choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": "stop"}],
+                },
+                "[DONE]",
+            ]
+        )
+    )
+    chunks = list(
+        gw.client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+        )
+    )
+    assert chunks[0].choices[0].delta.role == "assistant"
+    assert chunks[1].choices[0].delta.content is None
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == "hi"
+    assert chunks[-1].choices[0].finish_reason == "stop"
