@@ -33,6 +33,7 @@ from .enforcement import StageOutcome
 from .errors import UpstreamError
 from .responses import DECISION_HEADER, combined_label, upstream_error_or_raw, upstream_headers
 from .responses_api import response_stream
+from .responses_stream import ResponsesWindowStream
 from .sse import SSEFormatError, assemble, encode_event, parse_events
 from .window_stream import WindowedStream
 
@@ -92,8 +93,35 @@ class StreamRelay:
                 media_type="text/event-stream",
             )
         mode = policy.spec.streaming.mode
+        if endpoint.kind == "responses" and mode is StreamingMode.WINDOW:
+            content_type = upstream.headers.get("content-type", "")
+            if not content_type.startswith("text/event-stream"):
+                await upstream.aclose()
+                raise _not_a_stream(content_type)
+            reply_headers[DECISION_HEADER] = checked.decision.label
+            reply_headers[OUTPUT_HEADER] = "window"
+            record["deferred"] = True
+
+            async def check_answer(answer: Any) -> StageOutcome:
+                return await endpoint.check_answer(answer, policy, info)
+
+            windowed_responses = ResponsesWindowStream(
+                policy,
+                self.services.output_stage,
+                info,
+                record,
+                self.services.audit.write,
+                self.services.upstream.max_response_bytes,
+                check_answer,
+            )
+            return StreamingResponse(
+                windowed_responses.relay(upstream, upstream_started),
+                200,
+                reply_headers,
+                media_type="text/event-stream",
+            )
         if endpoint.kind == "responses":
-            # Responses streams are guarded whole (buffer) in every guarded mode.
+            # buffer, and audit (not built for Responses): guarded whole.
             return await self._buffered_responses(
                 request, upstream, endpoint, policy, info, checked, record, upstream_started
             )

@@ -165,41 +165,56 @@ def stream_text(gw: Any) -> tuple[str, Any]:
     return text, final
 
 
-def test_stream_allowed_redacted_blocked(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY)
+@pytest.mark.parametrize("mode", ["window", "buffer"])
+def test_stream_allowed_redacted_blocked(
+    gateway: GatewayFactory, upstream: MockUpstream, mode: str
+) -> None:
+    gw = gateway(
+        POLICY + f"streaming: {{mode: {mode}, first_window_chars: 4, holdback_chars: 8,"
+        " window_chars: 16}\n"
+    )
     upstream.push(response_events(["Hello ", "world"]))
-    assert stream_text(gw)[0] == "Hello world"
-    upstream.push(response_events(["write to jane@exa", "mple.com"]))
     text, final = stream_text(gw)
-    assert text == "write to [EMAIL]"
-    assert final.output_text == "write to [EMAIL]"
-    upstream.push(response_events(["BLOC", "KME"]))
+    assert text == "Hello world"
+    assert final.output_text == "Hello world"
+    upstream.push(
+        response_events(
+            ["please write to jane@exa", "mple.com if you like, ", "and say hello from us."]
+        )
+    )
     text, final = stream_text(gw)
-    assert text == "Stopped."
+    assert text == "please write to [EMAIL] if you like, and say hello from us."
+    assert final.output_text == text
+    upstream.push(response_events(["a long and harmless start of an answer ", "BLOC", "KME"]))
+    text, final = stream_text(gw)
+    assert "BLOCKME" not in text
     assert final.status == "incomplete"
+    assert final.output_text == "Stopped."
+    record = gw.audit()[-1]
+    assert record["output"]["action"] == "block"
 
 
-def test_stream_without_final_response_is_502(
+@pytest.mark.parametrize("mode", ["window", "buffer"])
+def test_stream_without_final_response_fails(
+    gateway: GatewayFactory, upstream: MockUpstream, mode: str
+) -> None:
+    gw = gateway(POLICY + f"streaming: {mode}\n")
+    upstream.push(Reply(events=[{"type": "response.created", "response": response_body("")}]))
+    with pytest.raises(openai.APIError):
+        stream_text(gw)
+
+
+def test_window_releases_response_text_before_the_end(
     gateway: GatewayFactory, upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
-    upstream.push(Reply(events=[{"type": "response.created", "response": response_body("")}]))
-    with pytest.raises(openai.InternalServerError) as info:
-        stream_text(gw)
-    assert info.value.status_code == 502
-
-
-def test_demo_model_answers_responses() -> None:
-    from sluicegate.proxy.app import create_app
-    from sluicegate.proxy.config import GatewayConfig
-    from tests.support.servers import serve
-
-    app = create_app(GatewayConfig.model_validate({"hot_reload": False, "audit": {"path": None}}))
-    with (
-        serve(app) as url,
-        openai.OpenAI(base_url=f"{url}/v1", api_key="x", max_retries=0) as client,
-    ):
-        result = client.responses.create(model="demo", input="mail bob@example.org")
-        assert result.output_text == "This is sluicegate's demo model. You said: mail [EMAIL]"
-        events = list(client.responses.create(model="demo", input="hi", stream=True))
-        assert events[-1].type == "response.completed"
+    gw = gateway(
+        POLICY + "streaming: {mode: window, first_window_chars: 8, holdback_chars: 8,"
+        " window_chars: 16}\n"
+    )
+    upstream.push(response_events([f"word{i} " for i in range(30)]))
+    deltas = [
+        e
+        for e in gw.client.responses.create(model="m", input="hi", stream=True)
+        if e.type == "response.output_text.delta"
+    ]
+    assert len(deltas) > 3
