@@ -133,9 +133,15 @@ def apply_response_output(answer: dict[str, Any], outcome: StageOutcome) -> None
     if action is Action.REDACT:
         try:
             outcome.bundles[0].apply(answer, evaluation.redactions)
-            return
         except RedactionConflict:
             pass
+        else:
+            # Token logprobs would spell out what was redacted.
+            for item in answer.get("output") or []:
+                for part in (item.get("content") or []) if isinstance(item, dict) else []:
+                    if isinstance(part, dict) and part.get("logprobs"):
+                        part["logprobs"] = []
+            return
     message = evaluation.decision.message or outcome.policy.spec.output_block_message
     answer["output"] = [
         {

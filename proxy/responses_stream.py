@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
 import orjson
 
-from ..policies.decisions import Action, PolicyDecision
+from ..policies.decisions import Action, DecisionReason, PolicyDecision
 from ..policies.engine import RequestInfo
 from ..policies.policy import Policy
-from .enforcement import OutputGuardStage, StageOutcome, strongest
+from .enforcement import OutputGuardStage, StageOutcome
 from .errors import UpstreamError, openai_error
 from .payloads import PayloadShapeError, TextBundle, TextSegment
 from .responses import blocked_completion
@@ -33,21 +33,16 @@ from .windowing import TextWindow
 __all__ = ["ResponsesWindowStream"]
 
 _FINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
-# Events whose payload is model text or a whole item: held for the final check.
-_HELD = frozenset(
+# Events that pass at once, with any text they may carry emptied. Everything
+# else (done events, argument, refusal, reasoning and audio deltas, event
+# types added later) is held for the final check.
+_PASSING = frozenset(
     {
-        "response.output_text.done",
-        "response.content_part.done",
-        "response.output_item.done",
-        "response.function_call_arguments.delta",
-        "response.function_call_arguments.done",
-        "response.refusal.delta",
-        "response.refusal.done",
-        "response.reasoning_summary_text.delta",
-        "response.reasoning_summary_text.done",
-        "response.reasoning_summary_part.done",
-        "response.reasoning_text.delta",
-        "response.reasoning_text.done",
+        "response.created",
+        "response.in_progress",
+        "response.queued",
+        "response.output_item.added",
+        "response.content_part.added",
     }
 )
 
@@ -93,6 +88,10 @@ class ResponsesWindowStream:
         except httpx.HTTPError as exc:
             status = f"upstream failed mid-stream: {type(exc).__name__}"
             yield _error_event(status)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            # An upstream event of a shape nothing here expects: end it cleanly.
+            status = f"upstream stream invalid: {type(exc).__name__}: {exc}"
+            yield _error_event("upstream sent an event the gateway cannot read")
         finally:
             await upstream.aclose()
             self.record["stream_status"] = status
@@ -119,13 +118,16 @@ class ResponsesWindowStream:
         elif kind == "response.output_text.delta":
             async for out in self._text_delta(event):
                 yield out
-        elif kind in _HELD:
-            self.held.append(event)
+        elif kind in _PASSING:
+            yield _encode(_emptied(event))
         else:
-            yield _encode(event)
+            self.held.append(event)
 
     async def _text_delta(self, event: dict[str, Any]) -> AsyncIterator[bytes]:
-        part = (int(event.get("output_index", 0)), int(event.get("content_index", 0)))
+        output_index, content_index = event.get("output_index"), event.get("content_index")
+        if not isinstance(output_index, int) or not isinstance(content_index, int):
+            raise UpstreamError("output_text.delta without integer output and content indexes")
+        part = (output_index, content_index)
         window = self.windows.setdefault(part, TextWindow(self.policy.spec.streaming))
         self.item_ids[part] = str(event.get("item_id", ""))
         delta = event.get("delta")
@@ -139,6 +141,7 @@ class ResponsesWindowStream:
             self.policy, [TextBundle((TextSegment(path, window.text),))], self.info
         )
         [evaluation] = outcome.evaluations
+        self._note(evaluation.decision)
         if evaluation.decision.action not in (Action.ALLOW, Action.REDACT):
             stable = window.stable_text()
             if stable:
@@ -153,21 +156,35 @@ class ResponsesWindowStream:
             return
         piece = window.release(evaluation.redactions, final=False)
         if piece:
-            yield _encode({**event, "delta": piece})
+            # Upstream logprobs belong to the newest, unchecked delta: never sent.
+            yield _encode({**event, "delta": piece, "logprobs": []})
 
     async def _final(self, event: dict[str, Any]) -> AsyncIterator[bytes]:
         answer = event.get("response")
         if not isinstance(answer, dict):
             raise UpstreamError("final event without a response object")
+        # The client has the text as the deltas spelled it: make the final
+        # object say the same, so one check covers both and spans line up.
+        for (output_index, content_index), window in self.windows.items():
+            part = _part(answer, output_index, content_index)
+            if part is None:
+                raise UpstreamError("final response lacks a text part that was streamed")
+            part["text"] = window.text
         outcome = await self.check_answer(answer)
         [evaluation] = outcome.evaluations
-        self.decision = evaluation.decision
+        decision = evaluation.decision
         if answer.get("incomplete_details") == {"reason": "content_filter"} and (
-            evaluation.decision.action is not Action.ALLOW
+            decision.action is not Action.ALLOW
         ):
+            if decision.action is Action.REDACT:  # redaction would have broken JSON
+                decision = replace(
+                    decision, action=Action.BLOCK, reason=DecisionReason.REDACTION_CONFLICT
+                )
+            self.decision = decision
             self.closed = True
             yield _encode({**event, "type": "response.incomplete", "response": answer})
             return
+        self.decision = decision
         spans = dict(
             zip(
                 [s.path for s in outcome.bundles[0].segments],
@@ -175,17 +192,16 @@ class ResponsesWindowStream:
                 strict=True,
             )
         )
-        for part, window in self.windows.items():
-            piece = window.release(
-                spans.get(("output", part[0], "content", part[1], "text"), []), final=True
-            )
+        for part_key, window in self.windows.items():
+            path = ("output", part_key[0], "content", part_key[1], "text")
+            piece = window.release(spans.get(path, []), final=True)
             if piece:
                 yield _encode(
                     {
                         "type": "response.output_text.delta",
-                        "item_id": self.item_ids[part],
-                        "output_index": part[0],
-                        "content_index": part[1],
+                        "item_id": self.item_ids[part_key],
+                        "output_index": part_key[0],
+                        "content_index": part_key[1],
                         "delta": piece,
                         "logprobs": [],
                     }
@@ -198,7 +214,7 @@ class ResponsesWindowStream:
                 if held.get("output_index") in argument_items:
                     continue
                 argument_items.add(held.get("output_index"))
-            rewritten = _rewrite(held, items)
+            rewritten = _rewrite(held, items, allowed=decision.action is Action.ALLOW)
             if rewritten is not None:
                 yield _encode(rewritten)
         self.closed = True
@@ -216,49 +232,96 @@ class ResponsesWindowStream:
         )
         return [_encode({"type": "response.incomplete", "response": response})]
 
+    def _note(self, decision: PolicyDecision) -> None:
+        if self.decision is None or decision.action.rank > self.decision.action.rank:
+            self.decision = decision
+
     def _record_output(self) -> None:
+        held = max((w.max_held for w in self.windows.values()), default=0)
+        late = sum(w.late_spans for w in self.windows.values())
         if self.decision is None:
-            self.record["output"] = {"decision": "none", "reason": "stream ended before a check"}
+            self.record["output"] = {
+                "decision": "none",
+                "reason": "stream ended before a check",
+                "max_held_chars": held,
+            }
             return
-        final = strongest([self.decision])
         self.record["output"] = {
-            "decision": final.label,
-            "action": final.action.value,
-            "reason": final.reason.value,
-            "rules": final.rule_names,
-            "max_held_chars": max((w.max_held for w in self.windows.values()), default=0),
+            "decision": self.decision.label,
+            "action": self.decision.action.value,
+            "reason": self.decision.reason.value,
+            "rules": self.decision.rule_names,
+            "max_held_chars": held,
+            **({"late_spans": late} if late else {}),
         }
 
 
-def _rewrite(event: dict[str, Any], items: list[Any]) -> dict[str, Any] | None:
-    """A held event, carrying the final (policy-applied) text of its item."""
+def _part(answer: dict[str, Any], output_index: int, content_index: int) -> dict[str, Any] | None:
+    output = answer.get("output")
+    if not isinstance(output, list) or not 0 <= output_index < len(output):
+        return None
+    item = output[output_index]
+    content = item.get("content") if isinstance(item, dict) else None
+    if not isinstance(content, list) or not 0 <= content_index < len(content):
+        return None
+    part = content[content_index]
+    return part if isinstance(part, dict) else None
+
+
+def _emptied(event: dict[str, Any]) -> dict[str, Any]:
+    """A passing event without the model text it may carry (it comes later,
+    checked): no output in response snapshots, no content or arguments in
+    added items, no text in added parts."""
+    event = dict(event)
+    if isinstance(event.get("response"), dict):
+        event["response"] = {**event["response"], "output": []}
+    item = event.get("item")
+    if isinstance(item, dict):
+        item = {k: v for k, v in item.items() if k not in ("content", "arguments", "summary")}
+        if event["item"].get("type") == "message":
+            item["content"] = []
+        if "arguments" in event["item"]:
+            item["arguments"] = ""
+        event["item"] = item
+    if isinstance(event.get("part"), dict):
+        event["part"] = (
+            {**event["part"], "text": ""}
+            if "text" in event["part"]
+            else {k: v for k, v in event["part"].items() if k == "type"}
+        )
+    return event
+
+
+def _rewrite(event: dict[str, Any], items: list[Any], *, allowed: bool) -> dict[str, Any] | None:
+    """A held event, carrying the final (policy-applied) text of its item.
+    Events of kinds not rewritten here go out as sent only when the whole
+    answer was allowed (their text is then the checked text)."""
+    kind = event["type"]
     index = event.get("output_index")
     item = items[index] if isinstance(index, int) and 0 <= index < len(items) else None
-    if not isinstance(item, dict):
-        return None
-    kind = event["type"]
-    if kind == "response.output_item.done":
+    if kind == "response.output_item.done" and isinstance(item, dict):
         return {**event, "item": item}
-    content = item.get("content") or []
+    content = item.get("content") if isinstance(item, dict) else None
     part_index = event.get("content_index")
-    part = content[part_index] if isinstance(part_index, int) and part_index < len(content) else {}
-    if kind == "response.output_text.done":
-        return {**event, "text": part.get("text", "")}
-    if kind == "response.content_part.done":
+    part: dict[str, Any] | None = None
+    if isinstance(content, list) and isinstance(part_index, int) and 0 <= part_index < len(content):
+        part = content[part_index] if isinstance(content[part_index], dict) else None
+    if kind == "response.output_text.done" and part is not None:
+        return {**event, "text": part.get("text", ""), "logprobs": part.get("logprobs", [])}
+    if kind == "response.content_part.done" and part is not None:
         return {**event, "part": part}
-    if kind == "response.function_call_arguments.done":
+    if kind == "response.function_call_arguments.done" and isinstance(item, dict):
         return {**event, "arguments": item.get("arguments", "")}
-    if kind == "response.function_call_arguments.delta":
+    if kind == "response.function_call_arguments.delta" and isinstance(item, dict):
         return {**event, "delta": item.get("arguments", "")}
-    # Refusal and reasoning deltas: their checked text arrives in output_item.done.
-    return None
+    return event if allowed else None
 
 
 def _error_event(message: str) -> bytes:
     """The Responses ``error`` event, with an ``error`` object too, which the
     openai SDKs turn into an exception."""
     body = openai_error(message, error_type="api_error", code="upstream_error")
-    return _encode({"type": "error", **body["error"], "error": body["error"]})
+    return _encode({**body["error"], "type": "error", "error": body["error"]})
 
 
 def _encode(event: dict[str, Any]) -> bytes:

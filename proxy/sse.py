@@ -76,6 +76,8 @@ class _Choice:
     role: str = "assistant"
     text: dict[str, str] = field(default_factory=dict)  # delta field -> concatenated text
     tool_calls: dict[int, _ToolCall] = field(default_factory=dict)
+    function_call: _ToolCall | None = None  # legacy single function call
+    transcript: str | None = None  # audio output's transcript
     finish_reason: str | None = None
 
 
@@ -107,6 +109,11 @@ class AssembledStream:
                     }
                     for _, c in sorted(choice.tool_calls.items())
                 ]
+            if choice.function_call is not None:
+                call = choice.function_call
+                message["function_call"] = {"name": call.name, "arguments": call.arguments}
+            if choice.transcript is not None:
+                message["audio"] = {"transcript": choice.transcript}
             out.append({"index": index, "message": message, "finish_reason": choice.finish_reason})
         return out
 
@@ -210,6 +217,16 @@ def _merge(stream: AssembledStream, entry: dict[str, Any]) -> None:
         choice.role = delta["role"]
     for name in _TEXT_FIELDS:
         _append(choice, name, delta.get(name))
+    function_call = delta.get("function_call")
+    if function_call is not None:
+        if not isinstance(function_call, dict):
+            raise SSEFormatError("upstream sent a malformed function_call delta")
+        slot = choice.function_call = choice.function_call or _ToolCall()
+        slot.name += _string(function_call.get("name"))
+        slot.arguments += _string(function_call.get("arguments"))
+    audio = delta.get("audio")
+    if isinstance(audio, dict) and "transcript" in audio:
+        choice.transcript = (choice.transcript or "") + _string(audio.get("transcript"))
     calls = delta.get("tool_calls") or []
     if not isinstance(calls, list):
         raise SSEFormatError("upstream sent tool_calls that is not a list")

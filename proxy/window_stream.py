@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
 import orjson
 
-from ..policies.decisions import Action, PolicyDecision
+from ..policies.decisions import Action, DecisionReason, PolicyDecision
 from ..policies.engine import RequestInfo
 from ..policies.policy import Policy
 from ..policies.redaction import RedactionSpan
@@ -31,16 +31,18 @@ from .windowing import TextWindow
 
 __all__ = ["WindowedStream"]
 
-# Delta fields that carry text or calls: released only through the window.
-_HELD_DELTA_FIELDS = ("content", "tool_calls", "refusal", "reasoning_content", "reasoning")
-
 
 @dataclass
 class _ChoiceState:
     window: TextWindow
     finished: bool = False  # upstream sent a finish_reason
     closed: bool = False  # we sent ours
-    decision: PolicyDecision | None = None
+    decision: PolicyDecision | None = None  # strongest seen; the final one once closed
+
+    def note(self, decision: PolicyDecision) -> None:
+        """Keep the strongest decision so far, for the audit line."""
+        if self.decision is None or decision.action.rank > self.decision.action.rank:
+            self.decision = decision
 
 
 @dataclass
@@ -119,8 +121,9 @@ class WindowedStream:
                 state.window.add(piece)
             if self.kind == "chat" and not entry.get("finish_reason"):
                 delta = entry.get("delta") or {}
-                if not any(delta.get(k) for k in _HELD_DELTA_FIELDS):
+                if set(delta) <= {"role", "content"} and not delta.get("content"):
                     # Role-only and empty deltas carry no text: they pass as sent.
+                    # Anything else is held and goes out after the final check.
                     yield self._delta(index, delta)
             if state.window.check_due and not state.finished:
                 async for out in self._check(index, state):
@@ -136,6 +139,7 @@ class WindowedStream:
         bundle = TextBundle((TextSegment(path, state.window.text),))
         outcome = await self.stage.check(self.policy, [bundle], self.info)
         [evaluation] = outcome.evaluations
+        state.note(evaluation.decision)
         if evaluation.decision.action not in (Action.ALLOW, Action.REDACT):
             # Confirm on the stable part: if the block comes only from the
             # still-growing tail, hold everything and let later text decide.
@@ -195,6 +199,10 @@ class WindowedStream:
         self, index: int, state: _ChoiceState, decision: PolicyDecision
     ) -> AsyncIterator[bytes]:
         state.closed = True
+        if decision.action is Action.REDACT:  # redaction would have broken tool-call JSON
+            decision = replace(
+                decision, action=Action.BLOCK, reason=DecisionReason.REDACTION_CONFLICT
+            )
         state.decision = decision
         message = decision.message or self.policy.spec.output_block_message
         if self.policy.spec.streaming.block_notice and message:
