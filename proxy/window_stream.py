@@ -205,9 +205,16 @@ class WindowedStream:
             )
         state.decision = decision
         message = decision.message or self.policy.spec.output_block_message
-        if self.policy.spec.streaming.block_notice and message:
-            yield self._content(index, message)
-        yield self._delta(index, {}, finish_reason="content_filter")
+        notice = message if self.policy.spec.streaming.block_notice else ""
+        # One final chunk: the rule's message (if any) and the finish reason.
+        if self.kind == "text":
+            yield self._event_bytes(
+                {"index": index, "text": notice, "finish_reason": "content_filter"}
+            )
+        else:
+            yield self._delta(
+                index, {"content": notice} if notice else {}, finish_reason="content_filter"
+            )
 
     def _held_fields(self, choice: dict[str, Any]) -> dict[str, Any]:
         """Everything but content, as the policy left it, for one last delta."""
