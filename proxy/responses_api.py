@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from ..policies.decisions import Action
 from .payloads import (
     PayloadShapeError,
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "apply_response_output",
+    "decode_response_event",
     "response_input_bundles",
     "response_output_bundle",
     "response_stream",
@@ -156,6 +159,19 @@ def apply_response_output(answer: dict[str, Any], outcome: StageOutcome) -> None
     answer["incomplete_details"] = {"reason": "content_filter"}
     if "output_text" in answer:
         answer["output_text"] = message
+
+
+def decode_response_event(payload: bytes) -> dict[str, Any] | None:
+    """One Responses stream event; None for ``[DONE]``. Raises PayloadShapeError."""
+    if payload.strip() == b"[DONE]":
+        return None
+    try:
+        event = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        raise PayloadShapeError("upstream sent a non-JSON event") from None
+    if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+        raise PayloadShapeError("upstream sent an event without a type")
+    return event
 
 
 def response_stream(response: dict[str, Any]) -> bytes:

@@ -27,6 +27,7 @@ from .enforcement import OutputGuardStage, StageOutcome
 from .errors import UpstreamError, openai_error
 from .payloads import PayloadShapeError, TextBundle, TextSegment
 from .responses import blocked_completion
+from .responses_api import decode_response_event
 from .sse import SSEParser
 from .windowing import TextWindow
 
@@ -101,14 +102,9 @@ class ResponsesWindowStream:
             self.on_done(self.record)
 
     async def _event(self, payload: bytes) -> AsyncIterator[bytes]:
-        if self.closed or payload.strip() == b"[DONE]":
+        event = None if self.closed else decode_response_event(payload)
+        if event is None:
             return
-        try:
-            event = orjson.loads(payload)
-        except orjson.JSONDecodeError:
-            raise UpstreamError("upstream sent a non-JSON event") from None
-        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
-            raise UpstreamError("upstream sent an event without a type")
         kind = event["type"]
         if kind == "response.created" and isinstance(event.get("response"), dict):
             self.response_head = event["response"]

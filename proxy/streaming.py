@@ -19,7 +19,6 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import httpx
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -31,8 +30,9 @@ from .audit_stream import AuditedStream
 from .disconnect import while_connected
 from .enforcement import StageOutcome
 from .errors import UpstreamError
+from .payloads import PayloadShapeError
 from .responses import DECISION_HEADER, combined_label, upstream_error_or_raw, upstream_headers
-from .responses_api import response_stream
+from .responses_api import decode_response_event, response_stream
 from .responses_stream import ResponsesWindowStream
 from .sse import SSEFormatError, assemble, encode_event, parse_events
 from .window_stream import WindowedStream
@@ -158,6 +158,20 @@ class StreamRelay:
             request, upstream, endpoint, policy, info, checked, record, upstream_started
         )
 
+    async def _read_stream(
+        self, request: Request, upstream: httpx.Response, record: dict[str, Any], started: float
+    ) -> bytes:
+        """The whole upstream event stream (capped; cancelled if the client leaves)."""
+        try:
+            content_type = upstream.headers.get("content-type", "")
+            if not content_type.startswith("text/event-stream"):
+                raise _not_a_stream(content_type)
+            body = await while_connected(request, self.services.upstream.read(upstream))
+        finally:
+            await upstream.aclose()
+        record["upstream_latency_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        return body
+
     async def _buffered(
         self,
         request: Request,
@@ -170,14 +184,7 @@ class StreamRelay:
         started: float,
     ) -> Response:
         reply_headers = upstream_headers(upstream.headers)
-        try:
-            content_type = upstream.headers.get("content-type", "")
-            if not content_type.startswith("text/event-stream"):
-                raise _not_a_stream(content_type)
-            body = await while_connected(request, self.services.upstream.read(upstream))
-        finally:
-            await upstream.aclose()
-        record["upstream_latency_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        body = await self._read_stream(request, upstream, record, started)
         try:
             assembled = assemble(parse_events(body), endpoint.kind)
         except SSEFormatError as exc:
@@ -210,25 +217,11 @@ class StreamRelay:
         replay the events (allowed) or write a fresh stream of the rewritten
         response (redacted or blocked)."""
         reply_headers = upstream_headers(upstream.headers)
+        body = await self._read_stream(request, upstream, record, started)
         try:
-            content_type = upstream.headers.get("content-type", "")
-            if not content_type.startswith("text/event-stream"):
-                raise _not_a_stream(content_type)
-            body = await while_connected(request, self.services.upstream.read(upstream))
-        finally:
-            await upstream.aclose()
-        record["upstream_latency_ms"] = round((time.perf_counter() - started) * 1000, 3)
-        events = []
-        for payload in parse_events(body):
-            if payload.strip() == b"[DONE]":
-                continue
-            try:
-                event = orjson.loads(payload)
-            except orjson.JSONDecodeError:
-                raise UpstreamError("upstream sent a non-JSON event") from None
-            if not isinstance(event, dict) or not isinstance(event.get("type"), str):
-                raise UpstreamError("upstream sent an event without a type")
-            events.append(event)
+            events = [e for e in map(decode_response_event, parse_events(body)) if e is not None]
+        except PayloadShapeError as exc:
+            raise UpstreamError(str(exc)) from None
         finals = [e for e in events if e["type"] in _FINAL_EVENTS]
         if not finals or not isinstance(finals[-1].get("response"), dict):
             raise UpstreamError("upstream stream ended without a final response")
