@@ -11,6 +11,8 @@ from typing import Any
 import pydantic
 import yaml
 
+from ..guards.batching import MicroBatchingGuard
+from ..guards.caching import CachingGuard
 from ..guards.errors import GuardConfigError, MissingExtraError
 from ..guards.registry import GuardRegistry, default_registry
 from .decisions import Stage
@@ -119,6 +121,17 @@ class PolicyLoader:
             except GuardConfigError as exc:
                 loc: KeyPath = ("guards", name, *exc.field)
                 raise _error(source, loc, str(exc)) from None
+            # Batching sits under the cache: cached texts never wait for a batch.
+            if guard_spec.batch is not None:
+                guard = MicroBatchingGuard(
+                    guard,
+                    max_batch=guard_spec.batch.max_size,
+                    max_wait_ms=guard_spec.batch.max_wait_ms,
+                )
+            if guard_spec.cache is not None:
+                guard = CachingGuard(
+                    guard, max_entries=guard_spec.cache.max_entries, ttl_s=guard_spec.cache.ttl_s
+                )
             on_error = guard_spec.on_error or spec.on_guard_error
             bindings[name] = GuardBinding(guard, guard_spec, on_error, name in escalation)
         return bindings

@@ -93,7 +93,23 @@ class BlockResponse(StrEnum):
 
 
 #: keys every guard accepts; the rest belong to the guard type
-COMMON_GUARD_KEYS = frozenset({"type", "timeout_ms", "on_error", "stages", "description"})
+COMMON_GUARD_KEYS = frozenset(
+    {"type", "timeout_ms", "on_error", "stages", "description", "cache", "batch"}
+)
+
+
+class CacheSpec(_Strict):
+    """Verdict cache for a guard (worth it for model guards)."""
+
+    max_entries: int = Field(10_000, gt=0)
+    ttl_s: float = Field(300.0, gt=0)
+
+
+class BatchSpec(_Strict):
+    """Micro-batching of concurrent requests to a guard."""
+
+    max_size: int = Field(32, gt=0)
+    max_wait_ms: float = Field(2.0, ge=0)
 
 
 class GuardSpec(BaseModel):
@@ -112,6 +128,8 @@ class GuardSpec(BaseModel):
         default_factory=_both_stages, description="Stages this guard runs on."
     )
     description: str | None = None
+    cache: CacheSpec | None = Field(None, description="Cache verdicts per normalised text.")
+    batch: BatchSpec | None = Field(None, description="Score concurrent requests together.")
 
     def type_settings(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
