@@ -76,3 +76,9 @@ class MicroBatchingGuard:
             if not future.done():
                 future.set_result([r for r in results[start:end] if r is not None])
             start = end
+
+    async def aclose(self) -> None:
+        """Close the wrapped guard's resources, if it holds any."""
+        close = getattr(self.inner, "aclose", None)
+        if close is not None:
+            await close()

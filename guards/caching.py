@@ -47,6 +47,12 @@ class CachingGuard:
                 self._cache[keys[i]] = result
         return [result for result in results if result is not None]
 
+    async def aclose(self) -> None:
+        """Close the wrapped guard's resources, if it holds any."""
+        close = getattr(self.inner, "aclose", None)
+        if close is not None:
+            await close()
+
 
 def _key(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()

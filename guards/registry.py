@@ -95,6 +95,7 @@ _BUILTIN: tuple[tuple[str, str, str], ...] = (
     ("keywords", "sluicegate.guards.keywords", "KeywordGuard"),
     ("regex", "sluicegate.guards.regex", "RegexGuard"),
     ("language", "sluicegate.guards.language", "LanguageGuard"),
+    ("remote", "sluicegate.guards.remote", "RemoteGuard"),
 )
 
 

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from .audit import AuditLog
 from .config import DEMO_UPSTREAM, GatewayConfig
 from .errors import ClientError, UpstreamError
+from .guard_api import GuardEndpoint
 from .policy_store import PolicyStore
 from .responses import error_response
 from .routes import GuardedEndpoint, passthrough
@@ -60,6 +61,7 @@ def create_app(
         for path, kind in GUARDED
     ]
     routes.append(Route("/v1/models", forward, methods=["GET"]))
+    routes.append(Route("/v1/guard", GuardEndpoint(services).handle, methods=["POST"]))
     routes += [
         Route(path, forward, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
         for path in config.passthrough_paths

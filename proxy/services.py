@@ -80,6 +80,11 @@ class GatewayServices:
     async def stop(self) -> None:
         if self._background:
             await asyncio.wait(self._background, timeout=5)
+        for policy in self.store.policies.values():
+            for binding in policy.guards.values():
+                close = getattr(binding.guard, "aclose", None)  # guards holding connections
+                if close is not None:
+                    await close()
         if self._upstream is not None:
             await self._upstream.aclose()
             self._upstream = None

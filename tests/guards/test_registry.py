@@ -16,6 +16,7 @@ def test_builtin_types_are_registered() -> None:
         "pii",
         "refusal",
         "regex",
+        "remote",
         "secrets",
     ]
 
