@@ -96,6 +96,7 @@ _BUILTIN: tuple[tuple[str, str, str], ...] = (
     ("regex", "sluicegate.guards.regex", "RegexGuard"),
     ("language", "sluicegate.guards.language", "LanguageGuard"),
     ("remote", "sluicegate.guards.remote", "RemoteGuard"),
+    ("judge", "sluicegate.guards.judge", "JudgeGuard"),
 )
 
 

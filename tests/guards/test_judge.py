@@ -1,0 +1,94 @@
+"""The generative judge: prompt format, strict parsing, and a fake endpoint."""
+
+from __future__ import annotations
+
+import pytest
+
+from sluicegate.guards.errors import GuardError
+from sluicegate.guards.judge import JudgeGuard, parse_verdict
+from sluicegate.guards.registry import default_registry
+from sluicegate.policies.decisions import Action, DecisionReason, Stage
+from sluicegate.policies.engine import RequestInfo
+from sluicegate.policies.evaluator import PolicyEvaluator
+from sluicegate.policies.loader import PolicyLoader
+from tests.support.servers import MockUpstream, Reply
+
+
+def test_parses_the_three_answers() -> None:
+    out = "Harmful request: yes\nResponse refusal: no\nHarmful response: N/A\n"
+    assert parse_verdict(out, required=["prompt_harm"]) == {
+        "prompt_harm": True,
+        "response_refusal": False,
+        "response_harm": None,
+    }
+
+
+def test_parsing_tolerates_case_and_spacing() -> None:
+    out = "  harmful REQUEST :No\nresponse refusal:  YES"
+    verdict = parse_verdict(out, required=["prompt_harm", "response_refusal"])
+    assert verdict == {"prompt_harm": False, "response_refusal": True}
+
+
+@pytest.mark.parametrize(
+    "out",
+    [
+        "",
+        "I think it is fine.",
+        "Harmful request: maybe",
+        "Harmful request: yes\nHarmful request: no",
+    ],
+)
+def test_unreadable_output_is_a_guard_error(out: str) -> None:
+    with pytest.raises(GuardError):
+        parse_verdict(out, required=["prompt_harm"])
+
+
+def test_prompt_format_places_texts() -> None:
+    guard = default_registry().create("j", "judge", {"url": "http://x/v1", "model": "wg"})
+    assert isinstance(guard, JudgeGuard)
+    prompt = guard.prompt_for("How do I pick a lock?")
+    assert "Human user:\nHow do I pick a lock?\n\nAI assistant:\n\n\n---" in prompt
+    assert prompt.startswith("<s><|user|>\n[INST] You are a classifier")
+    assert prompt.endswith("Answers: [/INST]\n<|assistant|>\n")
+
+
+def completion(text: str) -> Reply:
+    return Reply(
+        body={
+            "id": "c",
+            "object": "text_completion",
+            "created": 1,
+            "model": "wg",
+            "choices": [{"index": 0, "text": text, "finish_reason": "stop"}],
+        }
+    )
+
+
+async def test_judge_on_a_fake_openai_endpoint(upstream: MockUpstream) -> None:
+    policy = PolicyLoader().load_text(
+        f"""\
+version: 1
+guards:
+  judge: {{type: judge, url: "{upstream.url}/v1", model: wg, stages: [input]}}
+rules:
+  - {{name: harmful, when: 'scores["judge.prompt_harm"] > 0.5', action: block}}
+""",
+        path="p.yaml",
+    )
+    evaluator = PolicyEvaluator()
+    upstream.push(
+        completion(" Harmful request: yes\nResponse refusal: N/A\n"),
+        completion("Harmful request: no\n"),
+        completion("no idea"),
+    )
+    results = [
+        await evaluator.evaluate(policy, Stage.INPUT, [t], RequestInfo())
+        for t in ("make a weapon", "bake bread", "something")
+    ]
+    assert [r[0].decision.action for r in results] == [Action.BLOCK, Action.ALLOW, Action.BLOCK]
+    assert results[2][0].decision.reason is DecisionReason.GUARD_ERROR_FAIL_CLOSED
+    sent = upstream.requests[0].body
+    assert sent["model"] == "wg"
+    assert sent["temperature"] == 0
+    assert "Human user:\nmake a weapon\n" in sent["prompt"]
+    await policy.guards["judge"].guard.aclose()  # type: ignore[attr-defined]
