@@ -100,6 +100,15 @@ _BUILTIN: tuple[tuple[str, str, str], ...] = (
 )
 
 
+# Model guards: imported only when a policy uses them (torch is an extra).
+_MODELS: tuple[tuple[str, str, str], ...] = (
+    ("sequence-classifier", "sluicegate.guards.sequence_classifier", "SequenceClassifierGuard"),
+)
+
+
 def default_registry() -> GuardRegistry:
     """A new registry holding every built-in guard type."""
-    return GuardRegistry({name: GuardType(name, mod, attr) for name, mod, attr in _BUILTIN})
+    registry = GuardRegistry({name: GuardType(name, mod, attr) for name, mod, attr in _BUILTIN})
+    for name, mod, attr in _MODELS:
+        registry.register(GuardType(name, mod, attr, extra="models"))
+    return registry

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -12,6 +13,9 @@ import httpx
 import openai
 import orjson
 import pytest
+
+# No model hub here: model guards must fail fast instead of retrying downloads.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from sluicegate.policies.loader import PolicyLoader
 from sluicegate.proxy.app import create_app

@@ -19,6 +19,7 @@ def test_builtin_types_are_registered() -> None:
         "regex",
         "remote",
         "secrets",
+        "sequence-classifier",
     ]
 
 

@@ -1,0 +1,122 @@
+"""A transformers sequence classifier as a guard: DuoGuard-style multi-label
+heads (sigmoid per category) or single-label ones (softmax), loaded once with
+``from_pretrained`` from a hub id or a local path, run off the event loop
+under ``torch.inference_mode``. Wrap it with ``batch:`` in the policy to score
+concurrent requests together."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import anyio.to_thread
+import torch
+from pydantic import BaseModel, ConfigDict, Field
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+from .base import Finding, GuardResult
+from .errors import GuardConfigError
+
+__all__ = ["SequenceClassifierGuard", "SequenceClassifierSettings"]
+
+_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+class SequenceClassifierSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(description="Hub id or local directory of the classifier.")
+    tokenizer: str | None = Field(None, description="Tokenizer from another repo or directory.")
+    activation: Literal["auto", "sigmoid", "softmax"] = Field(
+        "auto", description="auto: sigmoid for multi-label configs, softmax otherwise."
+    )
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="Model label -> policy category; default: the config's labels, "
+        "lower-cased with non-alphanumerics as underscores.",
+    )
+    max_length: int = Field(512, gt=0)
+    device: str = "cpu"
+    dtype: Literal["float32", "float16", "bfloat16"] = "float32"
+    template: str = Field("{text}", description="Text shown to the model; {text} is filled in.")
+
+
+class SequenceClassifierGuard:
+    Settings = SequenceClassifierSettings
+
+    def __init__(self, name: str, settings: SequenceClassifierSettings) -> None:
+        self.name = name
+        self.settings = settings
+        self.tokenizer, self.model = _load(settings)
+        id2label = {int(k): str(v) for k, v in self.model.config.id2label.items()}
+        self.labels = [id2label[i] for i in range(len(id2label))]
+        for label in settings.labels:
+            if label not in self.labels:
+                raise GuardConfigError(
+                    f"label {label!r} is not one of the model's labels {self.labels}",
+                    field=("labels", label),
+                )
+        self.categories = tuple(settings.labels.get(lb, _category(lb)) for lb in self.labels)
+        problem = getattr(self.model.config, "problem_type", None)
+        self.sigmoid = settings.activation == "sigmoid" or (
+            settings.activation == "auto" and problem == "multi_label_classification"
+        )
+
+    async def scan(self, texts: Sequence[str]) -> list[GuardResult]:
+        return await anyio.to_thread.run_sync(self.scan_sync, list(texts))
+
+    def scan_sync(self, texts: list[str]) -> list[GuardResult]:
+        if not texts:
+            return []
+        shown = [self.settings.template.format(text=text) for text in texts]
+        batch = self.tokenizer(
+            shown,
+            padding=True,
+            truncation=True,
+            max_length=self.settings.max_length,
+            return_tensors="pt",
+        ).to(self.model.device)
+        with torch.inference_mode():
+            logits = self.model(**batch).logits.float()
+        probs = torch.sigmoid(logits) if self.sigmoid else torch.softmax(logits, dim=-1)
+        return [
+            GuardResult(
+                self.name,
+                tuple(
+                    Finding(category, float(score))
+                    for category, score in zip(self.categories, row.tolist(), strict=True)
+                ),
+            )
+            for row in probs
+        ]
+
+
+def _category(label: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") or "label"
+
+
+def _load(settings: SequenceClassifierSettings) -> tuple[Any, Any]:
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(settings.tokenizer or settings.model)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            settings.model, dtype=_DTYPES[settings.dtype]
+        )
+    except OSError as exc:
+        where = settings.model if Path(settings.model).exists() else None
+        hint = (
+            f"{where} exists but holds no loadable model"
+            if where
+            else f"download it where this machine can read it (e.g. `huggingface-cli download "
+            f"{settings.model} --local-dir models/{settings.model.split('/')[-1]}`) and set "
+            f"model: to that directory"
+        )
+        raise GuardConfigError(
+            f"cannot load model {settings.model!r}: {hint} ({exc})", field=("model",)
+        ) from None
+    if tokenizer.pad_token is None:  # decoder models (Llama): pad with eos
+        tokenizer.pad_token = tokenizer.eos_token
+    model.config.pad_token_id = tokenizer.pad_token_id
+    model.to(settings.device).eval()
+    return tokenizer, model
