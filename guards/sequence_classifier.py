@@ -41,6 +41,16 @@ class SequenceClassifierSettings(BaseModel):
     device: str = "cpu"
     dtype: Literal["float32", "float16", "bfloat16"] = "float32"
     template: str = Field("{text}", description="Text shown to the model; {text} is filled in.")
+    role_token: Literal["none", "user", "assistant"] = Field(
+        "none",
+        description="Prefix the text with <|user|> or <|assistant|> (role-token "
+        "formats such as the multilingual-e5 refusal classifier's).",
+    )
+    long_text: Literal["truncate", "ellipsis"] = Field(
+        "truncate",
+        description="Over max_length: cut the end, or keep head and tail joined "
+        "by the <|...|> placeholder (what role-token models were trained with).",
+    )
 
 
 class SequenceClassifierGuard:
@@ -70,7 +80,7 @@ class SequenceClassifierGuard:
     def scan_sync(self, texts: list[str]) -> list[GuardResult]:
         if not texts:
             return []
-        shown = [self.settings.template.format(text=text) for text in texts]
+        shown = [self.prepare(text) for text in texts]
         batch = self.tokenizer(
             shown,
             padding=True,
@@ -91,6 +101,42 @@ class SequenceClassifierGuard:
             )
             for row in probs
         ]
+
+    def prepare(self, text: str) -> str:
+        """The text as the model sees it: role token, template, and for
+        ``long_text: ellipsis`` the middle replaced by ``<|...|>`` so both the
+        start and the end of a long answer are read."""
+        prefix = {"none": "", "user": "<|user|>", "assistant": "<|assistant|>"}[
+            self.settings.role_token
+        ]
+        if self.settings.long_text == "ellipsis":
+            text = self._elided(text, prefix)
+        return self.settings.template.format(text=prefix + text)
+
+    def _elided(self, text: str, prefix: str) -> str:
+        limit = self.settings.max_length
+        if self._length(prefix + text) <= limit:
+            return text
+        ids: list[int] = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        budget = limit - self._length(prefix + ELLIPSIS)
+        # Re-tokenising the joined halves can shift a token or two: shrink until it fits.
+        for _ in range(8):
+            head = max(budget // 2, 1)
+            tail = max(budget - head, 1)
+            elided: str = (
+                self.tokenizer.decode(ids[:head]) + ELLIPSIS + self.tokenizer.decode(ids[-tail:])
+            )
+            over = self._length(prefix + elided) - limit
+            if over <= 0 or budget <= 2:
+                return elided
+            budget -= over
+        return elided
+
+    def _length(self, text: str) -> int:
+        return len(self.tokenizer(text)["input_ids"])
+
+
+ELLIPSIS = "<|...|>"
 
 
 def _category(label: str) -> str:

@@ -113,3 +113,21 @@ rules:
 """,
             path="p.yaml",
         )
+
+
+async def test_role_tokens_and_middle_ellipsis(tmp_path: Path) -> None:
+    model = bert_classifier(tmp_path / "e5", ["Non-refusal", "Refusal"], multi_label=False)
+    guard = create(
+        {"model": str(model), "role_token": "assistant", "long_text": "ellipsis", "max_length": 24}
+    )
+    short = guard.prepare("hello world")
+    assert short == "<|assistant|>hello world"
+    words = ["hello"] * 20 + ["the"] * 40 + ["bread"] * 20
+    long = guard.prepare(" ".join(words))
+    assert long.startswith("<|assistant|>hello")
+    assert "<|...|>" in long
+    assert long.rstrip().endswith("bread")
+    assert "the the the the the the the the the the the the the the the the the" not in long
+    assert len(guard.tokenizer(long)["input_ids"]) <= 24
+    [result] = await guard.scan([" ".join(words)])
+    assert sum(f.score for f in result.findings) == pytest.approx(1.0, abs=1e-5)
