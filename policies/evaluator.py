@@ -46,7 +46,7 @@ class PolicyEvaluator:
         """One evaluation per text; the texts are scanned as one batch."""
         if not texts:
             return []
-        reports = await self.runner.run(_calls(policy.guards_for(stage)), texts)
+        reports = await self._scan(policy, stage, texts, request)
         evaluations = []
         for text, outcomes in zip(texts, reports, strict=True):
             decision = decide(policy, stage, outcomes, request)
@@ -62,6 +62,32 @@ class PolicyEvaluator:
                 )
             evaluations.append(Evaluation(decision, outcomes, escalation, spans))
         return evaluations
+
+    async def _scan(
+        self, policy: Policy, stage: Stage, texts: Sequence[str], request: RequestInfo
+    ) -> list[dict[str, GuardOutcome]]:
+        """Every regular guard's outcome per text. With ``short_circuit``, cheap
+        guards run first and texts they already block skip the costly ones
+        (which then have no outcome: a block cannot be undone by more scores
+        as long as no rule blocks on a score being low)."""
+        bindings = policy.guards_for(stage)
+        if not policy.spec.short_circuit:
+            return await self.runner.run(_calls(bindings), texts)
+        cheap = [b for b in bindings if b.cheap]
+        costly = [b for b in bindings if not b.cheap]
+        if not cheap or not costly:
+            return await self.runner.run(_calls(bindings), texts)
+        reports = await self.runner.run(_calls(cheap), texts)
+        open_ = [
+            i
+            for i, outcomes in enumerate(reports)
+            if decide(policy, stage, outcomes, request).action is not Action.BLOCK
+        ]
+        if open_:
+            more = await self.runner.run(_calls(costly), [texts[i] for i in open_])
+            for i, extra in zip(open_, more, strict=True):
+                reports[i] = {**reports[i], **extra}
+        return reports
 
     async def _escalate(
         self,

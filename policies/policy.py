@@ -7,7 +7,7 @@ from typing import Any
 
 from cachetools import LRUCache
 
-from ..guards.base import Guard
+from ..guards.base import Guard, SyncGuard
 from .decisions import Action, Stage
 from .expressions import CompiledCondition
 from .schema import ErrorMode, GuardSpec, PolicySpec, PolicyTestCase
@@ -42,6 +42,14 @@ class GuardBinding:
     @property
     def timeout_s(self) -> float:
         return self.spec.timeout_ms / 1000
+
+    @property
+    def cheap(self) -> bool:
+        """Runs first under ``short_circuit``: as the policy says, else
+        deterministic (SyncGuard) guards count as cheap."""
+        if self.spec.cost is not None:
+            return self.spec.cost == "cheap"
+        return isinstance(self.guard, SyncGuard)
 
 
 @dataclass(frozen=True, slots=True)

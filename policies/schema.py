@@ -94,7 +94,7 @@ class BlockResponse(StrEnum):
 
 #: keys every guard accepts; the rest belong to the guard type
 COMMON_GUARD_KEYS = frozenset(
-    {"type", "timeout_ms", "on_error", "stages", "description", "cache", "batch"}
+    {"type", "timeout_ms", "on_error", "stages", "description", "cache", "batch", "cost"}
 )
 
 
@@ -129,6 +129,9 @@ class GuardSpec(BaseModel):
     )
     description: str | None = None
     cache: CacheSpec | None = Field(None, description="Cache verdicts per normalised text.")
+    cost: Literal["cheap", "costly"] | None = Field(
+        None, description="For short_circuit; default: deterministic guards are cheap."
+    )
     batch: BatchSpec | None = Field(None, description="Score concurrent requests together.")
 
     def type_settings(self) -> dict[str, Any]:
@@ -187,6 +190,11 @@ class PolicySpec(_Strict):
     rules: list[RuleSpec] = Field(default_factory=list)
     default_action: Literal[Action.ALLOW, Action.BLOCK] = Action.ALLOW
     on_guard_error: ErrorMode = ErrorMode.BLOCK
+    short_circuit: bool = Field(
+        False,
+        description="Run cheap guards first and skip costly ones for texts already blocked "
+        "(assumes no rule blocks on a score being low).",
+    )
     escalation: list[str] = Field(
         default_factory=list, description="Guards run only when a rule escalates."
     )

@@ -229,3 +229,37 @@ async def test_rules_reading_request_are_not_memoised() -> None:
     p = policy(GUARDS + "rules:\n  - {name: m, when: 'request.model == \"x\"', action: block}\n")
     await evaluate(p, "hi", request=RequestInfo(model="x"))
     assert len(p.rule_cache) == 0
+
+
+SHORT = """\
+version: 1
+guards:
+  words: {type: keywords, categories: {banned: ["forbidden phrase"]}}
+  model: {type: trigger, triggers: {"sensitive": topic}}
+rules:
+  - {name: banned, when: 'scores["words"] > 0.0', action: block}
+  - {name: topic, when: 'scores["model.topic"] > 0.5', action: block}
+short_circuit: true
+"""
+
+
+async def test_short_circuit_skips_costly_guards_once_blocked() -> None:
+    p = policy(SHORT)
+    model = p.guards["model"].guard
+    assert p.guards["words"].cheap
+    assert not p.guards["model"].cheap
+    results = await PolicyEvaluator().evaluate(
+        p, Stage.INPUT, ["a forbidden phrase", "a sensitive one", "fine"], RequestInfo()
+    )
+    assert [r.decision.action for r in results] == [Action.BLOCK, Action.BLOCK, Action.ALLOW]
+    assert "model" not in results[0].outcomes  # skipped: already blocked
+    assert set(results[1].outcomes) == {"words", "model"}
+    assert model.calls == 1  # one batched call for the two texts still open
+
+
+async def test_without_short_circuit_every_guard_runs() -> None:
+    p = policy(SHORT.replace("short_circuit: true", "short_circuit: false"))
+    [result] = await PolicyEvaluator().evaluate(
+        p, Stage.INPUT, ["a forbidden phrase"], RequestInfo()
+    )
+    assert set(result.outcomes) == {"words", "model"}
