@@ -32,6 +32,10 @@ class SequenceClassifierSettings(BaseModel):
     activation: Literal["auto", "sigmoid", "softmax"] = Field(
         "auto", description="auto: sigmoid for multi-label configs, softmax otherwise."
     )
+    label_names: list[str] | None = Field(
+        None, description="Names of the model's outputs by index, when its config only has "
+        "LABEL_0, LABEL_1, ... (as published model cards list them).",
+    )
     labels: dict[str, str] = Field(
         default_factory=dict,
         description="Model label -> policy category; default: the config's labels, "
@@ -62,6 +66,14 @@ class SequenceClassifierGuard:
         self.tokenizer, self.model = _load(settings)
         id2label = {int(k): str(v) for k, v in self.model.config.id2label.items()}
         self.labels = [id2label[i] for i in range(len(id2label))]
+        if settings.label_names is not None:
+            if len(settings.label_names) != len(self.labels):
+                raise GuardConfigError(
+                    f"label_names has {len(settings.label_names)} names; the model has "
+                    f"{len(self.labels)} outputs",
+                    field=("label_names",),
+                )
+            self.labels = list(settings.label_names)
         for label in settings.labels:
             if label not in self.labels:
                 raise GuardConfigError(

@@ -131,3 +131,28 @@ async def test_role_tokens_and_middle_ellipsis(tmp_path: Path) -> None:
     assert len(guard.tokenizer(long)["input_ids"]) <= 24
     [result] = await guard.scan([" ".join(words)])
     assert sum(f.score for f in result.findings) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_label_names_override_generic_config_labels(tmp_path: Path) -> None:
+    model = bert_classifier(tmp_path / "m", ["LABEL_0", "LABEL_1"], multi_label=True)
+    guard = create({"model": str(model), "label_names": ["Violent crimes", "Hate"]})
+    assert guard.categories == ("violent_crimes", "hate")
+    with pytest.raises(GuardConfigError, match="label_names has 1 names"):
+        create({"model": str(model), "label_names": ["only one"]})
+
+
+@pytest.mark.parametrize("pack", ["duoguard", "e5-refusal"])
+def test_model_packs_are_valid_and_name_the_download(pack: str) -> None:
+    import json
+
+    import jsonschema
+    import yaml
+
+    from sluicegate.policies.jsonschema import policy_json_schema
+    from sluicegate.policies.packs import pack_path
+
+    schema = json.loads(json.dumps(policy_json_schema()))
+    jsonschema.validate(yaml.safe_load(pack_path(pack).read_text()), schema)
+    # No hub here: loading fails at the model guard, naming what to download.
+    with pytest.raises(PolicyError, match="huggingface-cli download"):
+        PolicyLoader().load_file(pack_path(pack))
