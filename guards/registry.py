@@ -16,6 +16,7 @@ import pydantic
 
 from .base import Guard
 from .errors import GuardConfigError, MissingExtraError
+from .lazy import LazyGuard
 
 __all__ = ["GuardRegistry", "GuardType", "default_registry"]
 
@@ -64,8 +65,12 @@ class GuardRegistry:
         settings: type[pydantic.BaseModel] = self._get(type_name).load().Settings
         return settings
 
-    def create(self, name: str, type_name: str, settings: Mapping[str, Any]) -> Guard:
-        """Validate ``settings`` for ``type_name`` and build the guard called ``name``."""
+    def create(
+        self, name: str, type_name: str, settings: Mapping[str, Any], *, lazy: bool = False
+    ) -> Guard:
+        """Validate ``settings`` for ``type_name`` and build the guard called
+        ``name``. With ``lazy``, a type that can name its categories without
+        loading (``declared_categories``) is built on first use instead."""
         cls = self._get(type_name).load()
         try:
             parsed = cls.Settings.model_validate(dict(settings))
@@ -74,6 +79,9 @@ class GuardRegistry:
             raise GuardConfigError(
                 f"guard {name!r} ({type_name}): {first['msg']}", field=tuple(first["loc"])
             ) from exc
+        declared = getattr(cls, "declared_categories", None)
+        if lazy and declared is not None:
+            return LazyGuard(name, tuple(declared(parsed)), lambda: cls(name, parsed))
         guard: Guard = cls(name, parsed)
         return guard
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import anyio.to_thread
 import torch
 from pydantic import BaseModel, ConfigDict, Field
-from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
 from .base import Finding, GuardResult
 from .errors import GuardConfigError
@@ -33,7 +33,8 @@ class SequenceClassifierSettings(BaseModel):
         "auto", description="auto: sigmoid for multi-label configs, softmax otherwise."
     )
     label_names: list[str] | None = Field(
-        None, description="Names of the model's outputs by index, when its config only has "
+        None,
+        description="Names of the model's outputs by index, when its config only has "
         "LABEL_0, LABEL_1, ... (as published model cards list them).",
     )
     labels: dict[str, str] = Field(
@@ -64,27 +65,20 @@ class SequenceClassifierGuard:
         self.name = name
         self.settings = settings
         self.tokenizer, self.model = _load(settings)
-        id2label = {int(k): str(v) for k, v in self.model.config.id2label.items()}
-        self.labels = [id2label[i] for i in range(len(id2label))]
-        if settings.label_names is not None:
-            if len(settings.label_names) != len(self.labels):
-                raise GuardConfigError(
-                    f"label_names has {len(settings.label_names)} names; the model has "
-                    f"{len(self.labels)} outputs",
-                    field=("label_names",),
-                )
-            self.labels = list(settings.label_names)
-        for label in settings.labels:
-            if label not in self.labels:
-                raise GuardConfigError(
-                    f"label {label!r} is not one of the model's labels {self.labels}",
-                    field=("labels", label),
-                )
-        self.categories = tuple(settings.labels.get(lb, _category(lb)) for lb in self.labels)
+        self.labels, self.categories = _labels(settings, self.model.config)
         problem = getattr(self.model.config, "problem_type", None)
         self.sigmoid = settings.activation == "sigmoid" or (
             settings.activation == "auto" and problem == "multi_label_classification"
         )
+
+    @staticmethod
+    def declared_categories(settings: SequenceClassifierSettings) -> tuple[str, ...]:
+        """Categories from the model's configuration alone (for lazy loading)."""
+        try:
+            config = AutoConfig.from_pretrained(settings.model)
+        except OSError as exc:
+            raise GuardConfigError(_missing(settings, exc), field=("model",)) from None
+        return _labels(settings, config)[1]
 
     async def scan(self, texts: Sequence[str]) -> list[GuardResult]:
         return await anyio.to_thread.run_sync(self.scan_sync, list(texts))
@@ -151,6 +145,39 @@ class SequenceClassifierGuard:
 ELLIPSIS = "<|...|>"
 
 
+def _labels(settings: SequenceClassifierSettings, config: Any) -> tuple[list[str], tuple[str, ...]]:
+    """The model's output names and the policy categories they map to."""
+    id2label = {int(k): str(v) for k, v in config.id2label.items()}
+    labels = [id2label[i] for i in range(len(id2label))]
+    if settings.label_names is not None:
+        if len(settings.label_names) != len(labels):
+            raise GuardConfigError(
+                f"label_names has {len(settings.label_names)} names; the model has "
+                f"{len(labels)} outputs",
+                field=("label_names",),
+            )
+        labels = list(settings.label_names)
+    for label in settings.labels:
+        if label not in labels:
+            raise GuardConfigError(
+                f"label {label!r} is not one of the model's labels {labels}",
+                field=("labels", label),
+            )
+    return labels, tuple(settings.labels.get(lb, _category(lb)) for lb in labels)
+
+
+def _missing(settings: SequenceClassifierSettings, exc: Exception) -> str:
+    where = settings.model if Path(settings.model).exists() else None
+    hint = (
+        f"{where} exists but holds no loadable model"
+        if where
+        else f"download it where this machine can read it (e.g. `huggingface-cli download "
+        f"{settings.model} --local-dir models/{settings.model.split('/')[-1]}`) and set "
+        f"model: to that directory"
+    )
+    return f"cannot load model {settings.model!r}: {hint} ({exc})"
+
+
 def _category(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") or "label"
 
@@ -162,17 +189,7 @@ def _load(settings: SequenceClassifierSettings) -> tuple[Any, Any]:
             settings.model, dtype=_DTYPES[settings.dtype]
         )
     except OSError as exc:
-        where = settings.model if Path(settings.model).exists() else None
-        hint = (
-            f"{where} exists but holds no loadable model"
-            if where
-            else f"download it where this machine can read it (e.g. `huggingface-cli download "
-            f"{settings.model} --local-dir models/{settings.model.split('/')[-1]}`) and set "
-            f"model: to that directory"
-        )
-        raise GuardConfigError(
-            f"cannot load model {settings.model!r}: {hint} ({exc})", field=("model",)
-        ) from None
+        raise GuardConfigError(_missing(settings, exc), field=("model",)) from None
     if tokenizer.pad_token is None:  # decoder models (Llama): pad with eos
         tokenizer.pad_token = tokenizer.eos_token
     model.config.pad_token_id = tokenizer.pad_token_id

@@ -115,7 +115,9 @@ class PolicyLoader:
                 k: v for k, v in guard_spec.type_settings().items() if k not in COMMON_GUARD_KEYS
             }
             try:
-                guard = self.registry.create(name, guard_spec.type, settings)
+                guard = self.registry.create(
+                    name, guard_spec.type, settings, lazy=guard_spec.load == "lazy"
+                )
             except MissingExtraError as exc:
                 raise _error(source, ("guards", name, "type"), str(exc)) from None
             except GuardConfigError as exc:

@@ -94,7 +94,7 @@ class BlockResponse(StrEnum):
 
 #: keys every guard accepts; the rest belong to the guard type
 COMMON_GUARD_KEYS = frozenset(
-    {"type", "timeout_ms", "on_error", "stages", "description", "cache", "batch", "cost"}
+    {"type", "timeout_ms", "on_error", "stages", "description", "cache", "batch", "cost", "load"}
 )
 
 
@@ -129,6 +129,11 @@ class GuardSpec(BaseModel):
     )
     description: str | None = None
     cache: CacheSpec | None = Field(None, description="Cache verdicts per normalised text.")
+    load: Literal["startup", "lazy"] = Field(
+        "startup",
+        description="lazy: model guards load on first use (categories are still "
+        "read from the model's configuration at load time).",
+    )
     cost: Literal["cheap", "costly"] | None = Field(
         None, description="For short_circuit; default: deterministic guards are cheap."
     )

@@ -156,3 +156,47 @@ def test_model_packs_are_valid_and_name_the_download(pack: str) -> None:
     # No hub here: loading fails at the model guard, naming what to download.
     with pytest.raises(PolicyError, match="huggingface-cli download"):
         PolicyLoader().load_file(pack_path(pack))
+
+
+async def test_lazy_loading_checks_at_load_and_builds_on_first_use(
+    duoguard_like: tuple[Path, Path],
+) -> None:
+    from sluicegate.guards.lazy import LazyGuard
+
+    model, tokenizer = duoguard_like
+    policy = PolicyLoader().load_text(
+        f"""\
+version: 1
+guards:
+  duo: {{type: sequence-classifier, model: "{model}", tokenizer: "{tokenizer}", load: lazy}}
+rules:
+  - {{name: v, when: 'scores["duo.violent_crimes"] > 2.0', action: block}}
+""",
+        path="p.yaml",
+    )
+    guard = policy.guards["duo"].guard
+    assert isinstance(guard, LazyGuard)
+    assert not guard.loaded
+    assert guard.categories == ("violent_crimes", "non_violent_crimes", "sex_related_crimes")
+    [result] = await PolicyEvaluator().evaluate(policy, Stage.INPUT, ["hello"], RequestInfo())
+    assert guard.loaded
+    assert result.decision.action is Action.ALLOW
+    assert len(result.outcomes["duo"].result.findings) == 3  # type: ignore[union-attr]
+    with pytest.raises(PolicyError, match="huggingface-cli download"):
+        PolicyLoader().load_text(
+            "version: 1\nguards:\n  g: {type: sequence-classifier, model: acme/x, load: lazy}\n",
+            path="p.yaml",
+        )
+
+
+async def test_lazy_guard_that_fails_to_build_is_a_guard_error() -> None:
+    from sluicegate.guards.errors import GuardError
+    from sluicegate.guards.lazy import LazyGuard
+
+    def broken() -> object:
+        raise OSError("disk gone")
+
+    guard = LazyGuard("g", ("x",), broken)  # type: ignore[arg-type]
+    for _ in range(2):
+        with pytest.raises(GuardError, match="failed to load"):
+            await guard.scan(["a"])
