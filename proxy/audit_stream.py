@@ -15,16 +15,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import orjson
 
 from ..policies.decisions import Action, PolicyDecision
 from ..policies.engine import RequestInfo
 from ..policies.policy import Policy
 from .answers import output_bundle
-from .enforcement import OutputGuardStage, StageOutcome, strongest
-from .errors import openai_error
+from .enforcement import OutputGuardStage, StageOutcome, decision_record, strongest
 from .payloads import PayloadShapeError
-from .sse import DONE_EVENT, AssembledStream, SSEFormatError, SSEParser, decode_chunk, encode_event
+from .sse import (
+    DONE_EVENT,
+    AssembledStream,
+    SSEFormatError,
+    SSEParser,
+    decode_chunk,
+    encode_event,
+    error_event,
+)
 
 __all__ = ["AuditedStream"]
 
@@ -78,10 +84,10 @@ class AuditedStream:
                 status = "complete"
         except (SSEFormatError, PayloadShapeError) as exc:
             status = f"upstream stream invalid: {exc}"
-            yield _error_event(str(exc))
+            yield error_event(str(exc))
         except httpx.HTTPError as exc:
             status = f"upstream failed mid-stream: {type(exc).__name__}"
-            yield _error_event(status)
+            yield error_event(status)
         finally:
             await upstream.aclose()
             self.record.update(
@@ -125,10 +131,7 @@ class AuditedStream:
             if decisions:
                 final = strongest(decisions)
                 self.record["output"] = {
-                    "decision": final.label,
-                    "action": final.action.value,
-                    "reason": final.reason.value,
-                    "rules": final.rule_names,
+                    **decision_record(final),
                     "mode": "audit (not protective: released before checking)",
                 }
         except Exception as exc:  # the audit line must still be written
@@ -143,8 +146,3 @@ class AuditedStream:
         body: dict[str, Any] = {"index": index, "finish_reason": reason}
         body["text" if self.kind == "text" else "delta"] = "" if self.kind == "text" else {}
         return encode_event({**self.assembled.head, "object": obj, "choices": [body]})
-
-
-def _error_event(message: str) -> bytes:
-    body = openai_error(message, error_type="api_error", code="upstream_error")
-    return b"data: " + orjson.dumps(body) + b"\n\n"

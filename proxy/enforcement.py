@@ -17,7 +17,24 @@ from ..policies.redaction import redact
 from ..policies.schema import ErrorMode
 from .payloads import TextBundle
 
-__all__ = ["GuardStage", "InputGuardStage", "OutputGuardStage", "StageOutcome", "strongest"]
+__all__ = [
+    "GuardStage",
+    "InputGuardStage",
+    "OutputGuardStage",
+    "StageOutcome",
+    "decision_record",
+    "strongest",
+]
+
+
+def decision_record(decision: PolicyDecision, rules: Iterable[str] | None = None) -> dict[str, Any]:
+    """How a decision appears in audit lines; ``rules`` defaults to its own."""
+    return {
+        "decision": decision.label,
+        "action": decision.action.value,
+        "reason": decision.reason.value,
+        "rules": sorted(set(decision.rule_names if rules is None else rules)),
+    }
 
 
 def strongest(decisions: Iterable[PolicyDecision]) -> PolicyDecision:
@@ -75,11 +92,10 @@ class StageOutcome:
                     for key in (name, f"{name}.{finding.category}"):
                         scores[key] = round(max(scores.get(key, 0.0), finding.score), 4)
         record: dict[str, Any] = {
-            "decision": decision.label,
+            **decision_record(
+                decision, (r for e in self.evaluations for r in e.decision.rule_names)
+            ),
             **({"unscanned_parts": self.unscanned} if self.unscanned else {}),
-            "action": decision.action.value,
-            "reason": decision.reason.value,
-            "rules": sorted({r for e in self.evaluations for r in e.decision.rule_names}),
             "scores": scores,
             "guard_latency_ms": latency,
         }

@@ -23,7 +23,7 @@ import orjson
 from ..policies.decisions import Action, DecisionReason, PolicyDecision
 from ..policies.engine import RequestInfo
 from ..policies.policy import Policy
-from .enforcement import OutputGuardStage, StageOutcome
+from .enforcement import OutputGuardStage, StageOutcome, decision_record
 from .errors import UpstreamError, openai_error
 from .payloads import PayloadShapeError, TextBundle, TextSegment
 from .responses import blocked_completion
@@ -243,10 +243,7 @@ class ResponsesWindowStream:
             }
             return
         self.record["output"] = {
-            "decision": self.decision.label,
-            "action": self.decision.action.value,
-            "reason": self.decision.reason.value,
-            "rules": self.decision.rule_names,
+            **decision_record(self.decision),
             "max_held_chars": held,
             **({"late_spans": late} if late else {}),
         }

@@ -9,6 +9,8 @@ from typing import Any
 
 import orjson
 
+from .errors import openai_error
+
 __all__ = [
     "AssembledStream",
     "SSEFormatError",
@@ -16,6 +18,7 @@ __all__ = [
     "assemble",
     "decode_chunk",
     "encode_event",
+    "error_event",
     "parse_events",
 ]
 
@@ -167,6 +170,11 @@ class AssembledStream:
 
 def encode_event(payload: dict[str, Any]) -> bytes:
     return b"data: " + orjson.dumps(payload) + b"\n\n"
+
+
+def error_event(message: str) -> bytes:
+    """An upstream failure mid-stream, in OpenAI's error shape (SDKs raise it)."""
+    return encode_event(openai_error(message, error_type="api_error", code="upstream_error"))
 
 
 def assemble(payloads: Iterable[bytes], kind: str) -> AssembledStream:

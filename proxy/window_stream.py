@@ -16,17 +16,23 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
-import orjson
 
 from ..policies.decisions import Action, DecisionReason, PolicyDecision
 from ..policies.engine import RequestInfo
 from ..policies.policy import Policy
 from ..policies.redaction import RedactionSpan
 from .answers import apply_output, output_bundle
-from .enforcement import OutputGuardStage, strongest
-from .errors import openai_error
+from .enforcement import OutputGuardStage, decision_record, strongest
 from .payloads import PayloadShapeError, TextBundle, TextSegment
-from .sse import DONE_EVENT, AssembledStream, SSEFormatError, SSEParser, decode_chunk, encode_event
+from .sse import (
+    DONE_EVENT,
+    AssembledStream,
+    SSEFormatError,
+    SSEParser,
+    decode_chunk,
+    encode_event,
+    error_event,
+)
 from .windowing import TextWindow
 
 __all__ = ["WindowedStream"]
@@ -84,10 +90,10 @@ class WindowedStream:
             status = "complete"
         except (SSEFormatError, PayloadShapeError) as exc:
             status = f"upstream stream invalid: {exc}"
-            yield self._error_event(str(exc))
+            yield error_event(str(exc))
         except httpx.HTTPError as exc:
             status = f"upstream failed mid-stream: {type(exc).__name__}"
-            yield self._error_event(f"upstream failed mid-stream: {exc or type(exc).__name__}")
+            yield error_event(f"upstream failed mid-stream: {exc or type(exc).__name__}")
         finally:
             # Normal end, upstream failure and client disconnect (cancellation)
             # alike: close the upstream at once, then write the audit line.
@@ -240,20 +246,12 @@ class WindowedStream:
         obj = "text_completion" if self.kind == "text" else "chat.completion.chunk"
         return encode_event({**self.assembled.head, "object": obj, "choices": [choice]})
 
-    def _error_event(self, message: str) -> bytes:
-        body = openai_error(message, error_type="api_error", code="upstream_error")
-        return b"data: " + orjson.dumps(body) + b"\n\n"
-
     def _record_output(self) -> None:
         decisions = [s.decision for s in self.states.values() if s.decision is not None]
         if decisions:
             final = strongest(decisions)
-            self.record["output"] = {
-                "decision": final.label,
-                "action": final.action.value,
-                "reason": final.reason.value,
-                "rules": sorted({r for d in decisions for r in d.rule_names}),
-            }
+            rules = (r for d in decisions for r in d.rule_names)
+            self.record["output"] = decision_record(final, rules)
         else:
             self.record["output"] = {"decision": "none", "reason": "stream ended before any check"}
         self.record["output"]["max_held_chars"] = max(
