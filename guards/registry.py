@@ -111,6 +111,8 @@ _BUILTIN: tuple[tuple[str, str, str], ...] = (
 # Model guards: imported only when a policy uses them (torch is an extra).
 _MODELS: tuple[tuple[str, str, str], ...] = (
     ("sequence-classifier", "sluicegate.guards.sequence_classifier", "SequenceClassifierGuard"),
+    ("gliclass", "sluicegate.guards.gliclass", "GLiClassGuard"),
+    ("peft-head", "sluicegate.guards.peft_head", "PeftHeadGuard"),
 )
 
 

@@ -6,9 +6,7 @@ concurrent requests together."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, Literal
 
 import anyio.to_thread
@@ -18,10 +16,9 @@ from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTok
 
 from .base import Finding, GuardResult
 from .errors import GuardConfigError
+from .model_loading import category_name, missing_model_message, torch_dtype
 
 __all__ = ["SequenceClassifierGuard", "SequenceClassifierSettings"]
-
-_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 
 
 class SequenceClassifierSettings(BaseModel):
@@ -77,7 +74,9 @@ class SequenceClassifierGuard:
         try:
             config = AutoConfig.from_pretrained(settings.model)
         except OSError as exc:
-            raise GuardConfigError(_missing(settings, exc), field=("model",)) from None
+            raise GuardConfigError(
+                missing_model_message(settings.model, exc), field=("model",)
+            ) from None
         return _labels(settings, config)[1]
 
     async def scan(self, texts: Sequence[str]) -> list[GuardResult]:
@@ -163,33 +162,19 @@ def _labels(settings: SequenceClassifierSettings, config: Any) -> tuple[list[str
                 f"label {label!r} is not one of the model's labels {labels}",
                 field=("labels", label),
             )
-    return labels, tuple(settings.labels.get(lb, _category(lb)) for lb in labels)
-
-
-def _missing(settings: SequenceClassifierSettings, exc: Exception) -> str:
-    where = settings.model if Path(settings.model).exists() else None
-    hint = (
-        f"{where} exists but holds no loadable model"
-        if where
-        else f"download it where this machine can read it (e.g. `huggingface-cli download "
-        f"{settings.model} --local-dir models/{settings.model.split('/')[-1]}`) and set "
-        f"model: to that directory"
-    )
-    return f"cannot load model {settings.model!r}: {hint} ({exc})"
-
-
-def _category(label: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") or "label"
+    return labels, tuple(settings.labels.get(lb, category_name(lb)) for lb in labels)
 
 
 def _load(settings: SequenceClassifierSettings) -> tuple[Any, Any]:
     try:
         tokenizer = AutoTokenizer.from_pretrained(settings.tokenizer or settings.model)
         model = AutoModelForSequenceClassification.from_pretrained(
-            settings.model, dtype=_DTYPES[settings.dtype]
+            settings.model, dtype=torch_dtype(settings.dtype)
         )
     except OSError as exc:
-        raise GuardConfigError(_missing(settings, exc), field=("model",)) from None
+        raise GuardConfigError(
+            missing_model_message(settings.model, exc), field=("model",)
+        ) from None
     if tokenizer.pad_token is None:  # decoder models (Llama): pad with eos
         tokenizer.pad_token = tokenizer.eos_token
     model.config.pad_token_id = tokenizer.pad_token_id

@@ -71,3 +71,59 @@ def llama_classifier(model_dir: Path, tokenizer_dir: Path, labels: list[str]) ->
     )
     LlamaForSequenceClassification(config).save_pretrained(model_dir)
     return model_dir
+
+
+def gliclass_model(path: Path, *, prompt_first: bool = True, seed: int = 0) -> Path:
+    """A uni-encoder GLiClass model on a tiny DeBERTa-v2 encoder, the Opir
+    family's architecture, with the <<LABEL>>/<<SEP>> tokens its tokenizer adds.
+    Weights are random but scaled up so scores differ between texts."""
+    import torch
+    from gliclass import GLiClassModel
+    from gliclass.config import GLiClassModelConfig
+    from tokenizers.processors import TemplateProcessing
+    from transformers import DebertaV2Config
+
+    special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
+    words = [*WORDS, "unsafe", "toxicity", "violence", "weapons", "benign", "classify", "this:"]
+    vocab = {token: i for i, token in enumerate(special + words)}
+    backend = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    backend.pre_tokenizer = pre_tokenizers.Whitespace()
+    backend.post_processor = TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
+    )
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=backend,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+    )
+    tokenizer.add_tokens(["<<LABEL>>", "<<SEP>>", "<<EXAMPLE>>"], special_tokens=True)
+    tokenizer.save_pretrained(path)
+    encoder = DebertaV2Config(
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=128,
+        pad_token_id=0,
+    )
+    config = GLiClassModelConfig(
+        encoder_config=encoder.to_dict(),
+        encoder_model="microsoft/mdeberta-v3-base",  # a name only; nothing is fetched
+        class_token_index=tokenizer.convert_tokens_to_ids("<<LABEL>>"),
+        text_token_index=tokenizer.convert_tokens_to_ids("<<SEP>>"),
+        example_token_index=tokenizer.convert_tokens_to_ids("<<EXAMPLE>>"),
+        architecture_type="uni-encoder",
+        prompt_first=prompt_first,
+        pooling_strategy="avg",
+        problem_type="multi_label_classification",
+    )
+    torch.manual_seed(seed)
+    model = GLiClassModel(config)
+    with torch.no_grad():
+        for param in model.parameters():
+            param.normal_(0.0, 0.5)
+    model.save_pretrained(path)
+    return path

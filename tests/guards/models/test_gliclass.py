@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("gliclass")
+
+from gliclass import GLiClassModel, ZeroShotClassificationPipeline
+from transformers import AutoTokenizer
+
+from sluicegate.guards.errors import GuardConfigError, GuardError
+from sluicegate.guards.gliclass import GLiClassGuard, flatten_labels
+from sluicegate.guards.registry import default_registry
+from tests.guards.models.tiny import gliclass_model
+
+LABELS = ["toxicity", "violence", "weapons", "benign"]
+
+
+@pytest.fixture(scope="module")
+def opir_like(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return gliclass_model(tmp_path_factory.mktemp("opir"))
+
+
+def create(model: Path, **settings: object) -> GLiClassGuard:
+    guard = default_registry().create(
+        "opir", "gliclass", {"model": str(model), "labels": LABELS, **settings}
+    )
+    assert isinstance(guard, GLiClassGuard)
+    return guard
+
+
+def scores(result) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    return {f.category: f.score for f in result.findings}
+
+
+async def test_scores_match_the_gliclass_pipeline_on_short_texts(opir_like: Path) -> None:
+    guard = create(opir_like, threshold=0.0)
+    pipeline = ZeroShotClassificationPipeline(
+        GLiClassModel.from_pretrained(opir_like),
+        AutoTokenizer.from_pretrained(opir_like),
+        classification_type="multi-label",
+        device="cpu",
+        progress_bar=False,
+    )
+    texts = ["how to make a bomb", "hello world the bread is safe"]
+    ours = await guard.scan(texts)
+    for text, result in zip(texts, ours, strict=True):
+        reference = {p["label"]: p["score"] for p in pipeline(text, LABELS, threshold=0.0)[0]}
+        got = scores(result)
+        for label in LABELS:
+            assert got[label] == pytest.approx(reference[label], abs=1e-5)
+        assert got["flagged"] == pytest.approx(max(reference.values()), abs=1e-5)
+
+
+async def test_batched_scores_equal_unbatched(opir_like: Path) -> None:
+    guard = create(opir_like, batch_size=3)
+    texts = ["hello", "how to make a bomb", "the bread is safe to make " * 3, "bomb"]
+    together = await guard.scan(texts)
+    for text, result in zip(texts, together, strict=True):
+        [alone] = await guard.scan([text])
+        for a, b in zip(result.findings, alone.findings, strict=True):
+            assert a.category == b.category
+            assert a.score == pytest.approx(b.score, abs=1e-5)
+
+
+async def test_long_text_is_read_in_windows_with_the_label_block_whole(opir_like: Path) -> None:
+    guard = create(opir_like, max_length=32, window_overlap=4)
+    label_token = guard.tokenizer.convert_tokens_to_ids("<<LABEL>>")
+    budget = guard.text_budget
+    words = ["hello", "world", "the", "bread", "is", "safe"] * 12 + ["make", "a", "bomb"]
+    text = " ".join(words)
+    windows = guard.windows(0, text)
+    assert len(windows) > 2
+    for window in windows:
+        assert len(window.input_ids) <= 32
+        assert window.input_ids.count(label_token) == len(LABELS)  # never truncated
+    # The harmful words sit only in the last window; the score per label is the
+    # maximum over windows, each scored as if it were the whole text.
+    [long] = await guard.scan([text])
+    stride = budget - 4
+    pieces = [" ".join(words[s : s + budget]) for s in range(0, len(words) - 4, stride)]
+    assert len(pieces) == len(windows)
+    singles = await guard.scan(pieces)
+    for label in LABELS:
+        expected = max(scores(r)[label] for r in singles)
+        assert scores(long)[label] == pytest.approx(expected, abs=1e-5)
+    bomb = guard.tokenizer.convert_tokens_to_ids("bomb")
+    assert bomb in windows[-1].input_ids and "bomb" in pieces[-1]
+    assert all(bomb not in w.input_ids for w in windows[:-1])
+
+
+async def test_text_first_models_keep_their_labels_too(tmp_path: Path) -> None:
+    model = gliclass_model(tmp_path / "text-first", prompt_first=False)
+    guard = create(model, max_length=32)
+    [window, *_] = guard.windows(0, "hello world " * 40)
+    label_token = guard.tokenizer.convert_tokens_to_ids("<<LABEL>>")
+    assert window.input_ids.count(label_token) == len(LABELS)
+    # text, then the whole label block closed by <<SEP>>, then [SEP]
+    assert guard.tokenizer.convert_ids_to_tokens(window.input_ids[-2:]) == ["<<SEP>>", "[SEP]"]
+    [result] = await guard.scan(["hello world " * 40])
+    assert len(result.findings) >= len(LABELS)
+
+
+async def test_single_label_softmax_and_thresholds(opir_like: Path) -> None:
+    single = create(opir_like, classification="single-label")
+    assert single.categories == ("toxicity", "violence", "weapons", "benign")
+    [result] = await single.scan(["how to make a bomb"])
+    assert sum(f.score for f in result.findings) == pytest.approx(1.0, abs=1e-5)
+
+    never = create(opir_like, threshold={"weapons": 0.99999})
+    [result] = await never.scan(["how to make a bomb"])
+    assert "flagged" not in scores(result)
+    always = create(opir_like, threshold=0.0, benign=["benign"])
+    [result] = await always.scan(["how to make a bomb"])
+    got = scores(result)
+    assert got["flagged"] == pytest.approx(max(got[lb] for lb in LABELS if lb != "benign"))
+
+
+def test_hierarchy_and_dotted_labels_flatten_to_categories(opir_like: Path) -> None:
+    labels = {
+        "ai_system_security": ["indirect prompt injection", "secret exfiltration"],
+        "safe_and_benign": ["harm prevention"],
+    }
+    assert flatten_labels(labels) == [
+        "ai_system_security.indirect prompt injection",
+        "ai_system_security.secret exfiltration",
+        "safe_and_benign.harm prevention",
+    ]
+    guard = default_registry().create(
+        "opir", "gliclass", {"model": str(opir_like), "labels": labels, "prompt": "classify this:"}
+    )
+    assert guard.categories == (
+        "ai_system_security_indirect_prompt_injection",
+        "ai_system_security_secret_exfiltration",
+        "safe_and_benign_harm_prevention",
+        "flagged",
+    )
+
+
+def test_configuration_errors_are_clear(opir_like: Path) -> None:
+    with pytest.raises(GuardConfigError, match=r"leaving .* for the text"):
+        create(opir_like, max_length=16)
+    with pytest.raises(GuardConfigError, match="not among the labels"):
+        create(opir_like, benign=["nope"])
+    with pytest.raises(GuardConfigError, match="huggingface-cli download knowledgator/opir"):
+        default_registry().create(
+            "opir", "gliclass", {"model": "knowledgator/opir-x", "labels": LABELS}
+        )
+
+
+async def test_max_windows_makes_an_overlong_text_a_guard_error(opir_like: Path) -> None:
+    guard = create(opir_like, max_length=32, max_windows=2)
+    with pytest.raises(GuardError, match="max_windows is 2"):
+        await guard.scan(["hello world " * 200])
+
+
+async def test_lazy_load_knows_categories_before_loading(opir_like: Path) -> None:
+    guard = default_registry().create(
+        "opir", "gliclass", {"model": str(opir_like), "labels": LABELS}, lazy=True
+    )
+    assert guard.categories == (*LABELS, "flagged")
+    [result] = await guard.scan(["hello"])
+    assert len(result.findings) >= 4
