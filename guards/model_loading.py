@@ -27,6 +27,8 @@ def missing_model_message(model: str, exc: Exception, *, what: str = "model") ->
     """Why ``model`` (a hub id or a path) could not be loaded, and what to do."""
     if Path(model).exists():
         hint = f"{model} exists but holds no loadable {what}"
+    elif model.startswith(("/", ".", "~")) or model.count("/") > 1:
+        hint = f"no such directory {model}; point {what}: at the directory holding it"
     else:
         hint = (
             f"download it where this machine can read it (e.g. `huggingface-cli download "

@@ -15,7 +15,7 @@ from typing import Any
 import pydantic
 
 from .base import Guard
-from .errors import GuardConfigError, MissingExtraError
+from .errors import GuardConfigError, GuardError, MissingExtraError
 from .lazy import LazyGuard
 
 __all__ = ["GuardRegistry", "GuardType", "default_registry"]
@@ -84,6 +84,20 @@ class GuardRegistry:
             return LazyGuard(name, tuple(declared(parsed)), lambda: cls(name, parsed))
         guard: Guard = cls(name, parsed)
         return guard
+
+    def declared_categories(
+        self, type_name: str, settings: Mapping[str, Any]
+    ) -> tuple[str, ...] | None:
+        """The categories a guard would report, when its type can tell without
+        loading it (model guards read them from configuration); else None."""
+        try:
+            cls = self._get(type_name).load()
+            declared = getattr(cls, "declared_categories", None)
+            if declared is None:
+                return None
+            return tuple(declared(cls.Settings.model_validate(dict(settings))))
+        except (GuardError, pydantic.ValidationError, OSError):
+            return None
 
     def _get(self, type_name: str) -> GuardType:
         try:

@@ -4,6 +4,7 @@ compile every rule once. Every error names file, line and key."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,19 +12,23 @@ from typing import Any
 import pydantic
 import yaml
 
+from ..guards.base import Guard
 from ..guards.batching import MicroBatchingGuard
 from ..guards.caching import CachingGuard
 from ..guards.errors import GuardConfigError, MissingExtraError
+from ..guards.mapping import CategoryMapGuard, UnavailableGuard
 from ..guards.registry import GuardRegistry, default_registry
 from .decisions import Stage
 from .engine import dry_run
 from .errors import PolicyError
 from .expressions import ConditionError, compile_condition
 from .policy import CompiledRule, GuardBinding, Policy
-from .schema import COMMON_GUARD_KEYS, PolicySpec, PolicyTestCase
+from .schema import COMMON_GUARD_KEYS, GuardSpec, PolicySpec, PolicyTestCase
 from .source import KeyPath, PolicySource, parse_source
 
 __all__ = ["PolicyLoader", "test_file_for"]
+
+logger = logging.getLogger("sluicegate.policies")
 
 
 def test_file_for(path: Path) -> Path:
@@ -114,15 +119,25 @@ class PolicyLoader:
             settings = {
                 k: v for k, v in guard_spec.type_settings().items() if k not in COMMON_GUARD_KEYS
             }
+            guard: Guard
             try:
                 guard = self.registry.create(
                     name, guard_spec.type, settings, lazy=guard_spec.load == "lazy"
                 )
             except MissingExtraError as exc:
-                raise _error(source, ("guards", name, "type"), str(exc)) from None
+                if not guard_spec.optional:
+                    raise _error(source, ("guards", name, "type"), str(exc)) from None
+                guard = self._unavailable(name, guard_spec, settings, str(exc))
             except GuardConfigError as exc:
-                loc: KeyPath = ("guards", name, *exc.field)
-                raise _error(source, loc, str(exc)) from None
+                if not guard_spec.optional:
+                    loc: KeyPath = ("guards", name, *exc.field)
+                    raise _error(source, loc, str(exc)) from None
+                guard = self._unavailable(name, guard_spec, settings, str(exc))
+            if guard_spec.category_map:
+                try:
+                    guard = CategoryMapGuard(guard, guard_spec.mapped_categories())
+                except GuardConfigError as exc:
+                    raise _error(source, ("guards", name, "category_map"), str(exc)) from None
             # Batching sits under the cache: cached texts never wait for a batch.
             if guard_spec.batch is not None:
                 guard = MicroBatchingGuard(
@@ -137,6 +152,15 @@ class PolicyLoader:
             on_error = guard_spec.on_error or spec.on_guard_error
             bindings[name] = GuardBinding(guard, guard_spec, on_error, name in escalation)
         return bindings
+
+    def _unavailable(
+        self, name: str, spec: GuardSpec, settings: Mapping[str, Any], reason: str
+    ) -> UnavailableGuard:
+        # Categories from configuration where the type can read them without
+        # the model; otherwise rules may use the category_map's names only.
+        categories = self.registry.declared_categories(spec.type, settings) or ()
+        logger.error("optional guard %r is unavailable and will fail every call: %s", name, reason)
+        return UnavailableGuard(name, categories, reason)
 
     def _compile_rules(
         self, spec: PolicySpec, source: PolicySource, known: frozenset[str]

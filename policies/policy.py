@@ -8,6 +8,7 @@ from typing import Any
 from cachetools import LRUCache
 
 from ..guards.base import Guard, SyncGuard
+from ..guards.mapping import UnavailableGuard
 from .decisions import Action, Stage
 from .expressions import CompiledCondition
 from .schema import ErrorMode, GuardSpec, PolicySpec, PolicyTestCase
@@ -49,7 +50,21 @@ class GuardBinding:
         deterministic (SyncGuard) guards count as cheap."""
         if self.spec.cost is not None:
             return self.spec.cost == "cheap"
-        return isinstance(self.guard, SyncGuard)
+        return isinstance(self.innermost, SyncGuard)
+
+    @property
+    def innermost(self) -> object:
+        """The guard under the cache, batching and category-map wrappers."""
+        guard: object = self.guard
+        while hasattr(guard, "inner"):
+            guard = guard.inner
+        return guard
+
+    @property
+    def unavailable(self) -> str | None:
+        """Why an ``optional`` guard could not be loaded; None when it is loaded."""
+        guard = self.innermost
+        return guard.reason if isinstance(guard, UnavailableGuard) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +96,14 @@ class Policy:
             self._uses[stage] = frozenset(
                 name for rule in self._rules[stage] for name in rule.condition.uses
             )
+
+    def unavailable_guards(self) -> dict[str, str]:
+        """Optional guards that failed to load, with the reason."""
+        return {
+            name: reason
+            for name, binding in self.guards.items()
+            if (reason := binding.unavailable) is not None
+        }
 
     def guards_for(self, stage: Stage) -> list[GuardBinding]:
         """Guards that run on every request at ``stage``."""

@@ -94,7 +94,19 @@ class BlockResponse(StrEnum):
 
 #: keys every guard accepts; the rest belong to the guard type
 COMMON_GUARD_KEYS = frozenset(
-    {"type", "timeout_ms", "on_error", "stages", "description", "cache", "batch", "cost", "load"}
+    {
+        "type",
+        "timeout_ms",
+        "on_error",
+        "stages",
+        "description",
+        "cache",
+        "batch",
+        "cost",
+        "load",
+        "optional",
+        "category_map",
+    }
 )
 
 
@@ -138,6 +150,21 @@ class GuardSpec(BaseModel):
         None, description="For short_circuit; default: deterministic guards are cheap."
     )
     batch: BatchSpec | None = Field(None, description="Score concurrent requests together.")
+    optional: bool = Field(
+        False,
+        description="A guard that fails to load does not stop start-up: it is reported "
+        "unavailable (log, /healthz) and every call to it is a guard error, so on_error "
+        "decides. Default: a guard that fails to load fails start-up.",
+    )
+    category_map: dict[str, str | list[str]] | None = Field(
+        None,
+        description="Mapping table from the guard's native categories to policy "
+        "category names; findings are reported under both.",
+    )
+
+    def mapped_categories(self) -> dict[str, list[str]]:
+        table = self.category_map or {}
+        return {k: [v] if isinstance(v, str) else list(v) for k, v in table.items()}
 
     def type_settings(self) -> dict[str, Any]:
         return dict(self.model_extra or {})

@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import httpx
+import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -100,7 +101,18 @@ def create_app(
 
 
 async def _health(request: Request) -> Response:
-    return Response(b'{"status":"ok"}', media_type="application/json")
+    # Still 200 when degraded: calls to an unavailable optional guard fail as
+    # the policy's on_error says, so the gateway is serving, but operators see it.
+    services: GatewayServices = request.app.state.services
+    unavailable = {
+        f"{policy}/{guard}": reason
+        for policy, loaded in services.store.policies.items()
+        for guard, reason in loaded.unavailable_guards().items()
+    }
+    if not unavailable:
+        return Response(b'{"status":"ok"}', media_type="application/json")
+    body = {"status": "degraded", "unavailable_guards": unavailable}
+    return Response(orjson.dumps(body), media_type="application/json")
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -242,3 +242,35 @@ def test_upstream_url_may_end_with_v1(gateway: GatewayFactory, upstream: MockUps
 def test_upstream_url_must_be_http() -> None:
     with pytest.raises(ValueError, match="http:// or https://"):
         GatewayConfig.model_validate({"upstream": {"url": "api.openai.com"}})
+
+
+DEGRADED = """\
+version: 1
+guards:
+  t: {type: trigger, triggers: {"bad": harm}}
+  heavy: {type: sequence-classifier, model: /nonexistent/guard, optional: true}
+rules:
+  - {name: block-bad, when: 'scores["t.harm"] >= 0.5', action: block}
+  - {name: block-heavy, when: 'scores["heavy"] >= 0.5', action: block}
+"""
+
+
+def test_health_reports_an_unavailable_optional_guard_and_requests_fail_closed(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
+    pytest.importorskip("torch")
+    gw = gateway(DEGRADED)
+    health = gw.http().get("/healthz")
+    assert health.status_code == 200
+    body = health.json()
+    assert body["status"] == "degraded"
+    reason = body["unavailable_guards"]["default/heavy"]
+    assert "no such directory /nonexistent/guard" in reason
+    with pytest.raises(openai.BadRequestError) as info:
+        gw.client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hello"}]
+        )
+    assert info.value.code == "content_filter"
+    assert upstream.requests == []
+    assert gw.audit()[-1]["input"]["reason"] == "guard_error_fail_closed"
+    assert "unavailable" in gw.audit()[-1]["input"]["guard_errors"]["heavy"]
