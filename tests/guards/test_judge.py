@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
-from sluicegate.guards.errors import GuardError
-from sluicegate.guards.judge import JudgeGuard, parse_verdict
+from sluicegate.guards.errors import GuardConfigError, GuardError, MissingExtraError
+from sluicegate.guards.judge import JudgeGuard, JudgeSettings, parse_verdict
 from sluicegate.guards.registry import default_registry
 from sluicegate.policies.decisions import Action, DecisionReason, Stage
 from sluicegate.policies.engine import RequestInfo
@@ -118,3 +120,33 @@ async def test_wildguard_pack_against_a_fake_endpoint(upstream: MockUpstream) ->
         close = getattr(binding.guard, "aclose", None)
         if close is not None:
             await close()
+
+
+def create(settings: dict[str, object]) -> object:
+    return default_registry().create("j", "judge", {"model": "wg", **settings})
+
+
+def test_url_is_required_for_the_openai_backend_only() -> None:
+    with pytest.raises(GuardConfigError, match="backend openai needs url"):
+        create({})
+    settings = JudgeSettings.model_validate({"backend": "transformers", "model": "wg"})
+    assert settings.url is None
+
+
+@pytest.mark.parametrize(
+    ("settings", "stray"),
+    [
+        ({"url": "http://x/v1", "device": "cuda"}, "device only apply to backend transformers"),
+        ({"backend": "transformers", "url": "http://x/v1"}, "url only apply to backend openai"),
+        ({"backend": "transformers", "api_key_env": "K"}, "api_key_env only apply"),
+    ],
+)
+def test_keys_of_the_other_backend_are_rejected(settings: dict[str, object], stray: str) -> None:
+    with pytest.raises(GuardConfigError, match=stray):
+        create(settings)
+
+
+def test_local_backend_without_the_models_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "transformers", None)
+    with pytest.raises(MissingExtraError, match=r"pip install 'sluicegate\[models\]'"):
+        create({"backend": "transformers"})
