@@ -19,14 +19,27 @@ class MicroBatchingGuard:
     (or until ``max_batch`` texts wait), then scores them in one inner call,
     sorted by length so a padded model batch wastes little, and hands each
     caller its own results in order. A caller that gives up (timeout) does not
-    disturb the others."""
+    disturb the others.
 
-    def __init__(self, inner: Guard, *, max_batch: int = 32, max_wait_ms: float = 2.0) -> None:
+    At most ``max_concurrent`` batches run at once. Texts that arrive while
+    the model is busy queue up and go together in the next batch, so batches
+    grow with load instead of small batches competing for the same cores or
+    GPU; ``max_wait_ms`` only matters when the model is idle."""
+
+    def __init__(
+        self,
+        inner: Guard,
+        *,
+        max_batch: int = 32,
+        max_wait_ms: float = 2.0,
+        max_concurrent: int = 1,
+    ) -> None:
         self.inner = inner
         self.name = inner.name
         self.categories = inner.categories
         self.max_batch = max_batch
         self.max_wait_s = max_wait_ms / 1000
+        self.max_concurrent = max_concurrent
         self._waiting: list[_Waiter] = []
         self._count = 0
         self._timer: asyncio.TimerHandle | None = None
@@ -48,11 +61,33 @@ class MicroBatchingGuard:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        batch, self._waiting, self._count = self._waiting, [], 0
-        if batch:
-            task = asyncio.ensure_future(self._run(batch))
-            self._running.add(task)
-            task.add_done_callback(self._running.discard)
+        while self._waiting and len(self._running) < self.max_concurrent:
+            batch = self._take()
+            if batch:
+                task = asyncio.ensure_future(self._run(batch))
+                self._running.add(task)
+                task.add_done_callback(self._finished)
+
+    def _take(self) -> list[_Waiter]:
+        """Whole callers, oldest first, up to max_batch texts (at least one
+        caller); callers that already gave up are dropped."""
+        batch: list[_Waiter] = []
+        taken = 0
+        while self._waiting:
+            texts, future = self._waiting[0]
+            if batch and taken + len(texts) > self.max_batch:
+                break
+            self._waiting.pop(0)
+            self._count -= len(texts)
+            if not future.done():
+                batch.append((texts, future))
+                taken += len(texts)
+        return batch
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        if self._waiting:  # queued while the model was busy: the next batch
+            self._flush()
 
     async def _run(self, batch: list[_Waiter]) -> None:
         texts = [text for waiter_texts, _ in batch for text in waiter_texts]

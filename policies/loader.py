@@ -144,6 +144,7 @@ class PolicyLoader:
                     guard,
                     max_batch=guard_spec.batch.max_size,
                     max_wait_ms=guard_spec.batch.max_wait_ms,
+                    max_concurrent=guard_spec.batch.max_concurrent,
                 )
             if guard_spec.cache is not None:
                 guard = CachingGuard(

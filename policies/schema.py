@@ -120,8 +120,15 @@ class CacheSpec(_Strict):
 class BatchSpec(_Strict):
     """Micro-batching of concurrent requests to a guard."""
 
-    max_size: int = Field(32, gt=0)
-    max_wait_ms: float = Field(2.0, ge=0)
+    max_size: int = Field(32, gt=0, description="Most texts per model call.")
+    max_wait_ms: float = Field(
+        2.0, ge=0, description="How long an idle model waits for more texts."
+    )
+    max_concurrent: int = Field(
+        1,
+        gt=0,
+        description="Batches in flight at once; texts arriving meanwhile form the next batch.",
+    )
 
 
 class GuardSpec(BaseModel):

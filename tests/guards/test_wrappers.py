@@ -100,6 +100,27 @@ async def test_a_caller_that_times_out_does_not_break_the_batch() -> None:
     assert score((await patient)[0]) == 0.02
 
 
+async def test_texts_arriving_while_the_model_is_busy_form_the_next_batch() -> None:
+    inner = CountingGuard(delay_s=0.05)
+    guard = MicroBatchingGuard(inner, max_batch=16, max_wait_ms=1)
+    first = asyncio.ensure_future(guard.scan(["a"]))
+    await asyncio.sleep(0.01)  # the first batch is running now
+    later = [asyncio.ensure_future(guard.scan([f"b{i}"])) for i in range(5)]
+    await asyncio.sleep(0.01)
+    assert len(inner.calls) == 1  # queued, not a second concurrent batch
+    await asyncio.gather(first, *later)
+    assert [len(c) for c in inner.calls] == [1, 5]
+
+
+async def test_concurrent_batches_when_allowed_and_oversized_queues_split() -> None:
+    inner = CountingGuard(delay_s=0.05)
+    guard = MicroBatchingGuard(inner, max_batch=2, max_wait_ms=1, max_concurrent=2)
+    results = await asyncio.gather(*(guard.scan([f"t{i}"]) for i in range(7)))
+    assert [score(r[0]) for r in results] == [0.02] * 7
+    assert sorted(len(c) for c in inner.calls) == [1, 2, 2, 2]
+    assert guard.batches == 4
+
+
 async def test_policy_keys_wrap_guards() -> None:
     policy = PolicyLoader(trigger_registry()).load_text(
         """\
