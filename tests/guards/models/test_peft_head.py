@@ -26,11 +26,6 @@ from tests.guards.models.tiny_peft import (
     write_manifest,
 )
 
-# peft 0.21 still asks transformers 5 for the deprecated is_gradient_checkpointing.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:`is_gradient_checkpointing` is deprecated:FutureWarning"
-)
-
 NEVER = 0.999999
 TEXTS = ["hello", "how to make a bomb", "the bread is safe to make", ""]
 
