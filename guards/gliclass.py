@@ -13,6 +13,7 @@ inside a long prompt is still read.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -69,7 +70,14 @@ class GLiClassSettings(BaseModel):
         description="Most windows per text; a longer text is a guard error (the "
         "policy's on_error decides) rather than a silently unread tail. Default: no limit.",
     )
-    batch_size: int = Field(16, gt=0, description="Windows per forward pass.")
+    batch_size: int = Field(16, gt=0, description="Most windows per forward pass.")
+    batch_tokens: int | None = Field(
+        None,
+        gt=0,
+        description="Most padded tokens per forward pass. Default: 1024 on CPU, where "
+        "big batches of long texts cost more per text than small ones (measured: 512-token "
+        "texts 0.9 s one by one, 1.2 s each in fours), 65536 elsewhere.",
+    )
     device: str = "cpu"
     dtype: Literal["float32", "float16", "bfloat16"] = "float32"
 
@@ -138,6 +146,10 @@ class GLiClassGuard:
                 field=("labels",),
             )
         self._stride = max(self.text_budget - settings.window_overlap, 1)
+        self._batch_tokens = settings.batch_tokens or (
+            1024 if self.model.device.type == "cpu" else 65536
+        )
+        self._lock = threading.Lock()
         thresholds = settings.threshold
         self.thresholds: dict[str, float] = {
             lb: (thresholds if isinstance(thresholds, float | int) else thresholds[lb])
@@ -155,18 +167,41 @@ class GLiClassGuard:
         return await anyio.to_thread.run_sync(self.scan_sync, list(texts))
 
     def scan_sync(self, texts: list[str]) -> list[GuardResult]:
+        # One call at a time per model: concurrent forward passes only compete
+        # for the same cores or GPU, and a fast tokenizer's padding and
+        # truncation settings are shared state.
+        with self._lock:
+            return self._scan(texts)
+
+    def _scan(self, texts: list[str]) -> list[GuardResult]:
         if not texts:
             return []
         windows = [w for i, text in enumerate(texts) for w in self.windows(i, text)]
         best = torch.zeros(len(texts), len(self.labels))
         # Similar lengths share a forward pass: less padding to compute.
         windows.sort(key=lambda w: len(w.input_ids))
-        for start in range(0, len(windows), self.settings.batch_size):
-            chunk = windows[start : start + self.settings.batch_size]
+        for chunk in self._chunks(windows):
             scores = self._score([w.input_ids for w in chunk])
             for window, row in zip(chunk, scores, strict=True):
                 best[window.text_index] = torch.maximum(best[window.text_index], row)
         return [self._result(row.tolist()) for row in best]
+
+    def _chunks(self, windows: list[_Window]) -> list[list[_Window]]:
+        """Length-sorted windows in forward passes of at most batch_size
+        windows and batch_tokens padded tokens (one window always fits)."""
+        chunks: list[list[_Window]] = []
+        current: list[_Window] = []
+        for window in windows:  # sorted: the last one added is the longest
+            padded = (len(current) + 1) * len(window.input_ids)
+            if current and (
+                len(current) >= self.settings.batch_size or padded > self._batch_tokens
+            ):
+                chunks.append(current)
+                current = []
+            current.append(window)
+        if current:
+            chunks.append(current)
+        return chunks
 
     def windows(self, index: int, text: str) -> list[_Window]:
         """The model inputs for one text: the whole label block, then the text,

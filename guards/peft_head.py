@@ -39,6 +39,7 @@ Unknown keys are ignored, so a manifest with more metadata still loads.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -135,6 +136,7 @@ class PeftHeadGuard:
         self.categories: tuple[str, ...] = (*self.heads, FLAGGED)
         self.max_length = settings.max_length or frame.max_length or 512
         self.tokenizer, self.model = _load(settings, frame, root)
+        self._lock = threading.Lock()  # one forward pass at a time (see scan_sync)
         # The backbone alone gives the final (normed) hidden states without
         # computing vocabulary logits for every position.
         self.backbone: Any = self.model.get_decoder()
@@ -153,6 +155,13 @@ class PeftHeadGuard:
         return await anyio.to_thread.run_sync(self.scan_sync, list(texts))
 
     def scan_sync(self, texts: list[str]) -> list[GuardResult]:
+        # One call at a time per model: concurrent forward passes only compete
+        # for the same cores or GPU, and a fast tokenizer's padding and
+        # truncation settings are shared state.
+        with self._lock:
+            return self._scan(texts)
+
+    def _scan(self, texts: list[str]) -> list[GuardResult]:
         if not texts:
             return []
         probs = self.probabilities(texts)

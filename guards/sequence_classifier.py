@@ -6,6 +6,7 @@ concurrent requests together."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -62,6 +63,7 @@ class SequenceClassifierGuard:
         self.name = name
         self.settings = settings
         self.tokenizer, self.model = _load(settings)
+        self._lock = threading.Lock()  # one forward pass at a time (see scan_sync)
         self.labels, self.categories = _labels(settings, self.model.config)
         problem = getattr(self.model.config, "problem_type", None)
         self.sigmoid = settings.activation == "sigmoid" or (
@@ -83,6 +85,13 @@ class SequenceClassifierGuard:
         return await anyio.to_thread.run_sync(self.scan_sync, list(texts))
 
     def scan_sync(self, texts: list[str]) -> list[GuardResult]:
+        # One call at a time per model: concurrent forward passes only compete
+        # for the same cores or GPU, and a fast tokenizer's padding and
+        # truncation settings are shared state.
+        with self._lock:
+            return self._scan(texts)
+
+    def _scan(self, texts: list[str]) -> list[GuardResult]:
         if not texts:
             return []
         shown = [self.prepare(text) for text in texts]

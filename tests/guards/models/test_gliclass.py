@@ -163,3 +163,22 @@ async def test_lazy_load_knows_categories_before_loading(opir_like: Path) -> Non
     assert guard.categories == (*LABELS, "flagged")
     [result] = await guard.scan(["hello"])
     assert len(result.findings) >= 4
+
+
+async def test_forward_passes_respect_the_token_budget(opir_like: Path) -> None:
+    guard = create(opir_like, batch_tokens=48, batch_size=8)
+    texts = ["hello", "bomb", "the bread is safe to make " * 4, "how to make a bomb", "a"]
+    windows = sorted(
+        (w for i, t in enumerate(texts) for w in guard.windows(i, t)),
+        key=lambda w: len(w.input_ids),
+    )
+    chunks = guard._chunks(windows)
+    assert sum(len(c) for c in chunks) == len(windows) and len(chunks) > 1
+    for chunk in chunks:
+        assert len(chunk) == 1 or len(chunk) * max(len(w.input_ids) for w in chunk) <= 48
+    together = await guard.scan(texts)
+    for text, result in zip(texts, together, strict=True):
+        [alone] = await create(opir_like).scan([text])
+        assert [f.score for f in result.findings] == pytest.approx(
+            [f.score for f in alone.findings], abs=1e-5
+        )
