@@ -48,6 +48,8 @@ def parse_args() -> argparse.Namespace:
                         help="per mode and length; default: 4 x concurrency")
     parser.add_argument("--output", type=Path, default=HERE / "results" / "guards.json")
     parser.add_argument("--no-results-md", action="store_true")
+    parser.add_argument("--render", type=Path, metavar="JSON",
+                        help="only rewrite the CPU section of RESULTS.md from a results file")
     parser.add_argument("--render-gpu", type=Path, nargs="+", metavar="JSON",
                         help="only write the GPU section of RESULTS.md from guards_gpu.sh's files")
     return parser.parse_args()
@@ -193,6 +195,29 @@ def render(results: dict[str, Any]) -> str:
             f"| {row['batched']['req_s']:.1f} | {row['batching_speedup']:.2f}x "
             f"| {row['batched']['p50_ms']:.1f} | {row['cache_hit']['p50_ms']:.4f} |"
         )
+    lines += ["", "| target | goal | measured | status |", "|---|---|---:|---|"]
+    for row in results["rows"]:
+        speedup = row["batching_speedup"]
+        lines.append(
+            f"| c=16 throughput with batching, {row['text_tokens']} tokens | >= 2x without "
+            f"| {speedup:.2f}x | {'met' if speedup >= 2 else 'not met'} |"
+        )
+    worst_hit = max(row["cache_hit"]["p50_ms"] for row in results["rows"])
+    lines.append(
+        f"| cache-hit latency p50 | <= 0.1 ms | {worst_hit:.4f} ms "
+        f"| {'met' if worst_hit <= 0.1 else 'not met'} |"
+    )
+    if env["device"] == "cpu":
+        lines += [
+            "",
+            "On this CPU, batching cannot reach 2x for this architecture: a forward pass is "
+            "compute-bound already at batch 1, and the only work a batch shares is DeBERTa's "
+            "relative-position projections (about 7 of the 20 GMAC of a 135-token pass), which "
+            "keeps the gain well under 2x (1.5-1.7x at 128 tokens); at 512 tokens bigger batches "
+            "even cost more per text (attention over relative positions outgrows the caches), so "
+            "the guard caps a CPU forward pass at 1024 padded tokens (`batch_tokens`). On a GPU "
+            "the same guard gains 2-13x from batching (next section).",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -220,12 +245,42 @@ def render_gpu(files: list[Path]) -> str:
                 f"| {row['batching_speedup']:.2f}x | {row['batched']['p50_ms']:.1f} "
                 f"| {row['cache_hit']['p50_ms']:.4f} |"
             )
+    lines += ["", "| target | goal | measured | status |", "|---|---|---:|---|"]
+    for run in runs:
+        dtype = run["environment"]["dtype"]
+        for row in run["rows"]:
+            speedup = row["batching_speedup"]
+            lines.append(
+                f"| c=16 batching, {dtype}, {row['text_tokens']} tokens | >= 2x "
+                f"| {speedup:.2f}x | {'met' if speedup >= 2 else 'not met'} |"
+            )
+        at_1024 = [r for r in run["rows"] if r["text_tokens"] == 1024]
+        if at_1024:
+            p50 = at_1024[0]["latency"]["p50_ms"]
+            lines.append(
+                f"| p50 at 1024 tokens, {dtype}, vs the card's {OPIR_CARD_P50_MS} ms | "
+                f"comparison | {p50:.1f} ms ({p50 / OPIR_CARD_P50_MS:.2f}x) | - |"
+            )
+    lines += [
+        "",
+        "At batch 1 the GPU latency hardly depends on length (14-25 ms from 128 to 1024 "
+        "tokens): it is bound by launching DeBERTa's many small kernels from Python and the "
+        "worker-thread hop, not by arithmetic, which is also why batching pays so well there. "
+        "CUDA graphs or torch.compile could cut that floor; not tried yet.",
+    ]
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     args = parse_args()
     sys.path.insert(0, str(HERE))
+    if args.render:
+        from report import update_results_md
+
+        section = render(json.loads(args.render.read_text(encoding="utf-8")))
+        print(section)
+        update_results_md(HERE / "RESULTS.md", section, heading=SECTION)
+        return
     if args.render_gpu:
         from report import update_results_md
 
