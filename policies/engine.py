@@ -14,7 +14,7 @@ from .schema import ErrorMode
 if TYPE_CHECKING:
     from .policy import CompiledRule, Policy
 
-__all__ = ["RequestInfo", "decide", "dry_run"]
+__all__ = ["RequestInfo", "collect", "decide", "dry_run"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,16 +37,12 @@ class RequestInfo:
         }
 
 
-def decide(
-    policy: Policy,
-    stage: Stage,
-    outcomes: Mapping[str, GuardOutcome],
-    request: RequestInfo,
-    *,
-    escalation_round: bool = False,
-) -> PolicyDecision:
-    """Apply ``policy``'s rules for ``stage``. In the escalation round,
-    escalate rules are skipped: a second decision cannot escalate again."""
+def collect(
+    policy: Policy, outcomes: Mapping[str, GuardOutcome]
+) -> tuple[dict[str, float], list[dict[str, Any]], list[str], list[str]]:
+    """What rules see: the highest score per ``guard`` and ``guard.category``
+    (0 for every known key nothing reported), every finding, and the guards
+    that failed closed and open."""
     scores = dict.fromkeys(policy.score_keys, 0.0)
     findings: list[dict[str, Any]] = []
     failed_closed: list[str] = []
@@ -72,7 +68,20 @@ def decide(
                     "end": span.end if span else -1,
                 }
             )
+    return scores, findings, failed_closed, failed_open
 
+
+def decide(
+    policy: Policy,
+    stage: Stage,
+    outcomes: Mapping[str, GuardOutcome],
+    request: RequestInfo,
+    *,
+    escalation_round: bool = False,
+) -> PolicyDecision:
+    """Apply ``policy``'s rules for ``stage``. In the escalation round,
+    escalate rules are skipped: a second decision cannot escalate again."""
+    scores, findings, failed_closed, failed_open = collect(policy, outcomes)
     matches, rule_errors = _evaluate_rules(
         policy, stage, scores, findings, request, escalation_round=escalation_round
     )
