@@ -119,6 +119,7 @@ _BUILTIN: tuple[tuple[str, str, str], ...] = (
     ("language", "sluicegate.guards.language", "LanguageGuard"),
     ("remote", "sluicegate.guards.remote", "RemoteGuard"),
     ("judge", "sluicegate.guards.judge", "JudgeGuard"),
+    ("default-classifier", "sluicegate.guards.default_classifier", "DefaultClassifierGuard"),
 )
 
 

@@ -10,6 +10,7 @@ from sluicegate.policies.loader import PolicyLoader
 
 def test_builtin_types_are_registered() -> None:
     assert default_registry().names() == [
+        "default-classifier",
         "gliclass",
         "injection",
         "judge",
@@ -32,7 +33,7 @@ def test_guard_is_built_with_its_instance_name() -> None:
 
 
 def test_unknown_type_lists_known_types() -> None:
-    with pytest.raises(GuardConfigError, match="known types: gliclass, injection, judge, keywords"):
+    with pytest.raises(GuardConfigError, match="known types: default-classifier, gliclass, injection, judge"):
         default_registry().create("x", "nope", {})
 
 

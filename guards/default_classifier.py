@@ -1,0 +1,154 @@
+"""The embedded default safety classifier: hashed character n-grams and a
+linear multi-label head, trained by ``scripts/train_default.py`` on openly
+licensed sets and shipped inside the package (``data/default_classifier.npz``),
+so the default pack catches harmful requests, jailbreaks and hateful text with
+no download, no torch and well under a millisecond per prompt.
+
+Scores are calibrated probabilities per category (sigmoid of a logistic
+regression); the thresholds chosen at training time on held-out benign text
+(worst source's false-positive rate) travel in the same file and are reported
+as ``flagged`` like the model guards' calibrated thresholds.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from .base import Finding, SyncGuard
+from .errors import GuardConfigError
+
+__all__ = [
+    "DefaultClassifier",
+    "DefaultClassifierGuard",
+    "DefaultClassifierSettings",
+    "FeatureHasher",
+]
+
+EMBEDDED = "data/default_classifier.npz"
+_SPACE = re.compile(r"\s+")
+# Odd 64-bit multipliers; uint64 arithmetic wraps, which is the point.
+_BASE = np.uint64(1_000_003)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureHasher:
+    """Text -> sparse vector: character n-grams of the case-folded,
+    NFKC-normalised text with spaces around words, hashed into ``buckets``,
+    log-scaled counts, L2-normalised. Vectorised with numpy: about 50 us per
+    1,000 characters. Training and serving use this one function."""
+
+    buckets: int = 1 << 18
+    orders: tuple[int, ...] = (1, 2, 3, 4, 5)
+    max_chars: int = 4000  # head and tail of longer texts (where instructions sit)
+
+    def __call__(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        text = _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+        if len(text) > self.max_chars:
+            half = self.max_chars // 2
+            text = text[:half] + " " + text[-half:]
+        padded = f" {text} "
+        codes = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        hashes = []
+        for n in self.orders:
+            if len(codes) < n:
+                continue
+            width = len(codes) - n + 1
+            h = np.zeros(width, dtype=np.uint64)
+            for k in range(n):
+                h = h * _BASE + codes[k : k + width]
+            hashes.append((h + np.uint64(n)) * _MIX)
+        if not hashes:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        mixed = np.concatenate(hashes)
+        index = ((mixed >> np.uint64(32)) % np.uint64(self.buckets)).astype(np.int64)
+        index, counts = np.unique(index, return_counts=True)
+        values = (1.0 + np.log(counts)).astype(np.float32)
+        values /= np.float32(np.linalg.norm(values))
+        return index, values
+
+
+@dataclass(frozen=True)
+class DefaultClassifier:
+    """The trained head: ``weights[bucket, category]``, ``bias[category]``."""
+
+    hasher: FeatureHasher
+    categories: tuple[str, ...]
+    weights: np.ndarray
+    bias: np.ndarray
+    thresholds: dict[str, float]
+    info: dict[str, Any]
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> DefaultClassifier:
+        source = path or Path(str(files("sluicegate.guards").joinpath(EMBEDDED)))
+        try:
+            data = np.load(source, allow_pickle=False)
+        except OSError as exc:
+            raise GuardConfigError(
+                f"cannot read the default classifier's weights {source}: {exc}", field=("path",)
+            ) from None
+        meta: dict[str, Any] = json.loads(str(data["meta"]))
+        hasher = FeatureHasher(int(meta["buckets"]), tuple(meta["orders"]), int(meta["max_chars"]))
+        categories = tuple(meta["categories"])
+        weights = data["weights"]
+        if weights.shape != (hasher.buckets, len(categories)):
+            raise GuardConfigError(
+                f"{source}: weights {weights.shape} do not match {hasher.buckets} buckets and "
+                f"{len(categories)} categories",
+                field=("path",),
+            )
+        return cls(hasher, categories, weights, data["bias"], meta["thresholds"], meta)
+
+    def probabilities(self, text: str) -> np.ndarray:
+        index, values = self.hasher(text)
+        logits = values @ self.weights[index].astype(np.float32) + self.bias
+        probabilities: np.ndarray = 1.0 / (1.0 + np.exp(-logits))
+        return probabilities
+
+
+class DefaultClassifierSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: str | None = Field(None, description="Weights file; default: the embedded one.")
+    thresholds: dict[str, float] = Field(
+        default_factory=dict, description="Per-category overrides of the trained thresholds."
+    )
+
+
+class DefaultClassifierGuard(SyncGuard):
+    Settings = DefaultClassifierSettings
+
+    def __init__(self, name: str, settings: DefaultClassifierSettings) -> None:
+        self.name = name
+        self.model = DefaultClassifier.load(Path(settings.path) if settings.path else None)
+        unknown = sorted(set(settings.thresholds) - set(self.model.categories))
+        if unknown:
+            raise GuardConfigError(
+                f"thresholds for unknown categories {unknown}; categories are "
+                f"{list(self.model.categories)}",
+                field=("thresholds",),
+            )
+        self.thresholds = {**self.model.thresholds, **settings.thresholds}
+        self.categories = (*self.model.categories, "flagged")
+
+    def scan_one(self, text: str) -> tuple[Finding, ...]:
+        scores = self.model.probabilities(text).tolist()
+        findings = [Finding(c, s) for c, s in zip(self.model.categories, scores, strict=True)]
+        over = [
+            s
+            for c, s in zip(self.model.categories, scores, strict=True)
+            if c in self.thresholds and s >= self.thresholds[c]
+        ]
+        if over:
+            findings.append(Finding("flagged", max(over)))
+        return tuple(findings)
