@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, runtime_checkable
 
 import anyio.to_thread
 
-__all__ = ["Finding", "Guard", "GuardResult", "Span", "SyncGuard"]
+__all__ = ["Finding", "Guard", "GuardResult", "ModelGuard", "Span", "SyncGuard"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,3 +74,25 @@ class SyncGuard:
         if sum(len(text) for text in texts) <= self.offload_threshold:
             return self.scan_sync(texts)
         return await anyio.to_thread.run_sync(self.scan_sync, texts)
+
+
+class ModelGuard:
+    """Base for guards that run a model: ``scan`` leaves the event loop, and
+    one call runs at a time per model (concurrent forward passes only compete
+    for the same cores or GPU, and a fast tokenizer's padding and truncation
+    settings are shared state). Subclasses set ``self._lock`` and implement
+    ``_scan``; micro-batching (``batch:``) is what serves many requests."""
+
+    name: str
+    categories: tuple[str, ...]
+    _lock: threading.Lock
+
+    async def scan(self, texts: Sequence[str]) -> list[GuardResult]:
+        return await anyio.to_thread.run_sync(self.scan_sync, list(texts))
+
+    def scan_sync(self, texts: list[str]) -> list[GuardResult]:
+        with self._lock:
+            return self._scan(texts)
+
+    def _scan(self, texts: list[str]) -> list[GuardResult]:
+        raise NotImplementedError

@@ -1,8 +1,8 @@
 """The embedded default safety classifier: hashed character n-grams and a
 linear multi-label head, trained by ``scripts/train_default.py`` on openly
 licensed sets and shipped inside the package (``data/default_classifier.npz``),
-so the default pack catches harmful requests, jailbreaks and hateful text with
-no download, no torch and well under a millisecond per prompt.
+so a policy (``pack:classifier``) catches harmful requests, jailbreaks and
+hateful text with no download, no torch and well under a millisecond per prompt.
 
 Scores are calibrated probabilities per category (sigmoid of a logistic
 regression); the thresholds chosen at training time on held-out benign text

@@ -14,15 +14,13 @@ inside a long prompt is still read.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import anyio.to_thread
 import torch
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .base import Finding, GuardResult
+from .base import Finding, GuardResult, ModelGuard
 from .errors import GuardConfigError, GuardError
 from .model_loading import category_name, missing_model_message, torch_dtype
 
@@ -122,7 +120,7 @@ class _Window:
     input_ids: list[int]
 
 
-class GLiClassGuard:
+class GLiClassGuard(ModelGuard):
     Settings = GLiClassSettings
 
     def __init__(self, name: str, settings: GLiClassSettings) -> None:
@@ -162,16 +160,6 @@ class GLiClassGuard:
     def declared_categories(settings: GLiClassSettings) -> tuple[str, ...]:
         labels = tuple(category_name(lb) for lb in flatten_labels(settings.labels))
         return (*labels, "flagged") if settings.classification == "multi-label" else labels
-
-    async def scan(self, texts: Sequence[str]) -> list[GuardResult]:
-        return await anyio.to_thread.run_sync(self.scan_sync, list(texts))
-
-    def scan_sync(self, texts: list[str]) -> list[GuardResult]:
-        # One call at a time per model: concurrent forward passes only compete
-        # for the same cores or GPU, and a fast tokenizer's padding and
-        # truncation settings are shared state.
-        with self._lock:
-            return self._scan(texts)
 
     def _scan(self, texts: list[str]) -> list[GuardResult]:
         if not texts:

@@ -40,11 +40,9 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-import anyio.to_thread
 import pydantic
 import torch
 from huggingface_hub import snapshot_download
@@ -55,7 +53,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from .base import Finding, GuardResult
+from .base import Finding, GuardResult, ModelGuard
 from .errors import GuardConfigError
 from .model_loading import torch_dtype
 
@@ -123,7 +121,7 @@ class WeightFrame(BaseModel):
         return value
 
 
-class PeftHeadGuard:
+class PeftHeadGuard(ModelGuard):
     Settings = PeftHeadSettings
 
     def __init__(self, name: str, settings: PeftHeadSettings) -> None:
@@ -150,16 +148,6 @@ class PeftHeadGuard:
         frame = _read_manifest(root)
         _thresholds(frame, root, settings)  # a bad override fails at load, not on first use
         return (*frame.categories, FLAGGED)
-
-    async def scan(self, texts: Sequence[str]) -> list[GuardResult]:
-        return await anyio.to_thread.run_sync(self.scan_sync, list(texts))
-
-    def scan_sync(self, texts: list[str]) -> list[GuardResult]:
-        # One call at a time per model: concurrent forward passes only compete
-        # for the same cores or GPU, and a fast tokenizer's padding and
-        # truncation settings are shared state.
-        with self._lock:
-            return self._scan(texts)
 
     def _scan(self, texts: list[str]) -> list[GuardResult]:
         if not texts:

@@ -7,15 +7,13 @@ concurrent requests together."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from typing import Any, Literal
 
-import anyio.to_thread
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
-from .base import Finding, GuardResult
+from .base import Finding, GuardResult, ModelGuard
 from .errors import GuardConfigError
 from .model_loading import category_name, missing_model_message, torch_dtype
 
@@ -56,7 +54,7 @@ class SequenceClassifierSettings(BaseModel):
     )
 
 
-class SequenceClassifierGuard:
+class SequenceClassifierGuard(ModelGuard):
     Settings = SequenceClassifierSettings
 
     def __init__(self, name: str, settings: SequenceClassifierSettings) -> None:
@@ -80,16 +78,6 @@ class SequenceClassifierGuard:
                 missing_model_message(settings.model, exc), field=("model",)
             ) from None
         return _labels(settings, config)[1]
-
-    async def scan(self, texts: Sequence[str]) -> list[GuardResult]:
-        return await anyio.to_thread.run_sync(self.scan_sync, list(texts))
-
-    def scan_sync(self, texts: list[str]) -> list[GuardResult]:
-        # One call at a time per model: concurrent forward passes only compete
-        # for the same cores or GPU, and a fast tokenizer's padding and
-        # truncation settings are shared state.
-        with self._lock:
-            return self._scan(texts)
 
     def _scan(self, texts: list[str]) -> list[GuardResult]:
         if not texts:

@@ -93,13 +93,13 @@ def test_a_weights_file_of_the_wrong_shape_is_rejected(tmp_path: Path) -> None:
         guard(path=str(path))
 
 
-def test_the_default_pack_uses_the_trained_thresholds() -> None:
+def test_the_classifier_pack_uses_the_trained_thresholds() -> None:
     import re
 
     from sluicegate.policies.loader import PolicyLoader
     from sluicegate.policies.packs import pack_path
 
-    policy = PolicyLoader().load_file(pack_path("default"))
+    policy = PolicyLoader().load_file(pack_path("classifier"))
     trained = DefaultClassifier.load().thresholds
     used = {}
     for rule in policy.spec.rules:
