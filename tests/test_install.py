@@ -53,3 +53,15 @@ def test_pip_install_imports_package(tmp_path: Path, editable: bool) -> None:
     else:
         assert location.is_relative_to(site)
         assert (location.parent / "policies" / "packs" / "default.yaml").is_file()
+
+
+def test_the_core_never_imports_litellm() -> None:
+    """Only sluicegate.proxy.integrations.litellm may import LiteLLM (an optional extra)."""
+    code = (
+        "import sys, sluicegate.proxy.app, sluicegate.proxy.cli, sluicegate.guards.registry;"
+        "from sluicegate.policies.packs import pack_path;"
+        "from sluicegate.policies.loader import PolicyLoader;"
+        "PolicyLoader().load_file(pack_path('default'));"
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'litellm'], 'litellm imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
