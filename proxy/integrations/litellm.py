@@ -31,7 +31,7 @@ semantics exactly:
   content_filter``, a redacted one gets placeholders.
 * ``async_post_call_streaming_iterator_hook`` (``post_call``, streamed): the
   policy's ``streaming`` mode; ``window`` releases text only after the output
-  guards have read it (:mod:`sluicegate.proxy.integrations.chunk_window`).
+  guards have read it (:mod:`sluicegate.proxy.chunk_window`).
 * ``apply_guardrail``: LiteLLM's unified entry point. The proxy hands it the
   texts of routes whose shapes the hooks above do not read themselves
   (Anthropic ``/v1/messages``, the Responses API, Gemini and so on: the hooks
@@ -78,6 +78,7 @@ from ...policies.loader import PolicyLoader
 from ...policies.policy import Policy
 from ...policies.schema import BlockResponse, StreamingMode
 from ..answers import apply_output, output_bundle
+from ..chunk_window import ChunkWindow
 from ..enforcement import InputGuardStage, OutputGuardStage, StageOutcome, decision_record
 from ..payloads import (
     PayloadShapeError,
@@ -90,7 +91,6 @@ from ..payloads import (
 from ..policy_store import resolve_policy_path
 from ..prompts import chat_input_bundles, prompt_input_bundles
 from ..responses import DECISION_HEADER
-from .chunk_window import ChunkWindow
 
 try:  # the proxy's exception type, so the proxy answers in OpenAI's error shape
     from litellm.proxy._types import ProxyException as _ProxyException

@@ -33,7 +33,7 @@ from sluicegate.policies.engine import RequestInfo
 from sluicegate.policies.evaluator import PolicyEvaluator
 from sluicegate.policies.loader import PolicyLoader
 from sluicegate.proxy.enforcement import OutputGuardStage
-from sluicegate.proxy.integrations.chunk_window import ChunkWindow
+from sluicegate.proxy.chunk_window import ChunkWindow
 from tests.proxy.test_window_property import FRAGMENTS, POLICY, non_streamed, windowed
 from tests.support.servers import MockUpstream, Reply, chat_reply, chat_stream
 

@@ -1,9 +1,9 @@
-"""``window`` streaming at the chunk level, for front ends that hand over
-decoded stream chunks instead of SSE bytes (the LiteLLM guardrail).
-
-It drives the same parts as :mod:`sluicegate.proxy.window_stream` in the same
-way: per choice, ``content`` (``text`` for completions) goes into a
-:class:`~sluicegate.proxy.windowing.TextWindow` and is released only after the
+"""``window`` streaming at the chunk level: decoded stream chunks in, the
+chunks to send on out. The gateway's SSE relay
+(:mod:`sluicegate.proxy.window_stream`) and the LiteLLM guardrail (which is
+handed decoded chunks) both run on it. Per choice, ``content`` (``text`` for
+completions) goes into a :class:`~sluicegate.proxy.windowing.TextWindow` and
+is released only after the
 output guards have read it; every other delta field (tool calls, refusals,
 reasoning text) is held until the choice ends, then the whole answer is
 checked exactly as the non-streamed path checks it. Chunks go in and come out
@@ -17,15 +17,15 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ...policies.decisions import Action, DecisionReason, PolicyDecision
-from ...policies.engine import RequestInfo
-from ...policies.policy import Policy
-from ...policies.redaction import RedactionSpan
-from ..answers import apply_output, output_bundle
-from ..enforcement import OutputGuardStage, decision_record, strongest
-from ..payloads import PayloadShapeError, TextBundle, TextSegment
-from ..sse import AssembledStream, SSEFormatError
-from ..windowing import TextWindow
+from ..policies.decisions import Action, DecisionReason, PolicyDecision
+from ..policies.engine import RequestInfo
+from ..policies.policy import Policy
+from ..policies.redaction import RedactionSpan
+from .answers import apply_output, output_bundle
+from .enforcement import OutputGuardStage, decision_record, strongest
+from .payloads import PayloadShapeError, TextBundle, TextSegment
+from .sse import AssembledStream, SSEFormatError
+from .windowing import TextWindow
 
 __all__ = ["ChunkWindow"]
 
