@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .base import Finding, GuardResult, ModelGuard
 from .errors import GuardConfigError, GuardError
 from .model_loading import category_name, missing_model_message, torch_dtype
+from .model_settings import GLiClassSettings, flatten_labels
 
 __all__ = ["GLiClassGuard", "GLiClassSettings", "flatten_labels"]
 
@@ -30,88 +30,6 @@ LABEL_TOKEN = "<<LABEL>>"
 SEP_TOKEN = "<<SEP>>"
 #: the least text a window must hold, or the labels leave no room to read anything
 MIN_TEXT_TOKENS = 16
-
-Labels = list[str] | dict[str, Any]
-
-
-class GLiClassSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    model: str = Field(description="Hub id or local directory of the GLiClass model.")
-    tokenizer: str | None = Field(None, description="Tokenizer directory; default: the model's.")
-    labels: Labels = Field(
-        description="Labels to score: a list (plain or dotted names) or a hierarchy "
-        "dict ({parent: [child, ...]}, nested), flattened to dotted names."
-    )
-    classification: Literal["multi-label", "single-label"] = Field(
-        "multi-label",
-        description="multi-label: a sigmoid per label; single-label: a softmax over "
-        "the labels (e.g. safe/unsafe).",
-    )
-    prompt: str | None = Field(None, description="Task prompt placed after the label block.")
-    threshold: float | dict[str, float] = Field(
-        0.5,
-        description="Multi-label: a label at or above its threshold counts towards "
-        "the `flagged` category. A dict sets it per label (labels left out never flag).",
-    )
-    benign: list[str] = Field(
-        default_factory=list,
-        description="Labels that never flag, e.g. safe_and_benign in Opir's taxonomy.",
-    )
-    max_length: int = Field(1024, gt=0, description="Tokens per window, labels included.")
-    window_overlap: int = Field(
-        64, ge=0, description="Tokens shared by consecutive windows of a long text."
-    )
-    max_windows: int | None = Field(
-        None,
-        gt=0,
-        description="Most windows per text; a longer text is a guard error (the "
-        "policy's on_error decides) rather than a silently unread tail. Default: no limit.",
-    )
-    batch_size: int = Field(16, gt=0, description="Most windows per forward pass.")
-    batch_tokens: int | None = Field(
-        None,
-        gt=0,
-        description="Most padded tokens per forward pass. Default: 1024 on CPU, where "
-        "big batches of long texts cost more per text than small ones (measured: 512-token "
-        "texts 0.9 s one by one, 1.2 s each in fours), 65536 elsewhere.",
-    )
-    device: str = "cpu"
-    dtype: Literal["float32", "float16", "bfloat16"] = "float32"
-
-    @model_validator(mode="after")
-    def _check(self) -> GLiClassSettings:
-        labels = flatten_labels(self.labels)
-        if not labels:
-            raise ValueError("labels must name at least one label")
-        if len(set(labels)) != len(labels):
-            raise ValueError("labels must be distinct")
-        unknown = [
-            lb
-            for lb in [*self.benign, *(self.threshold if isinstance(self.threshold, dict) else {})]
-            if lb not in labels
-        ]
-        if unknown:
-            raise ValueError(f"{unknown} are not among the labels {labels}")
-        names = [category_name(lb) for lb in labels]
-        if len(set(names)) != len(names) or "flagged" in names:
-            raise ValueError(
-                f"labels must give distinct category names other than 'flagged': {names}"
-            )
-        return self
-
-
-def flatten_labels(labels: Labels | str, prefix: str = "") -> list[str]:
-    """``{"a": ["x", {"b": ["y"]}]}`` -> ``["a.x", "a.b.y"]``; lists stay as they are."""
-    if isinstance(labels, str):
-        return [f"{prefix}{labels}"]
-    if isinstance(labels, dict):
-        return [
-            name
-            for key, value in labels.items()
-            for name in flatten_labels(value, f"{prefix}{key}.")
-        ]
-    return [name for item in labels for name in flatten_labels(item, prefix)]
 
 
 @dataclass(frozen=True, slots=True)

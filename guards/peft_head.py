@@ -48,7 +48,7 @@ import torch
 from huggingface_hub import snapshot_download
 from huggingface_hub.errors import EntryNotFoundError
 from peft import PeftModel
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -56,40 +56,13 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from .base import Finding, GuardResult, ModelGuard
 from .errors import GuardConfigError
 from .model_loading import torch_dtype
+from .model_settings import PeftHeadSettings
 
 __all__ = ["PeftHeadGuard", "PeftHeadSettings", "WeightFrame"]
 
 MANIFEST = "weight_frame.json"
 FLAGGED = "flagged"
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
-
-
-class PeftHeadSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    model: str = Field(description=f"Hub id or local directory of the adapter ({MANIFEST}).")
-    base_model: str | None = Field(
-        None, description="Base model hub id or directory; default: the manifest's base_model."
-    )
-    tokenizer: str | None = Field(
-        None, description="Default: the adapter directory if it has one, else the base model."
-    )
-    max_length: int | None = Field(None, gt=0, description="Default: the manifest's, else 512.")
-    device: str = "cpu"
-    dtype: Literal["float32", "float16", "bfloat16"] = "float32"
-    thresholds: dict[str, float] = Field(
-        default_factory=dict, description="Per-category thresholds replacing the manifest's."
-    )
-    template: str = Field("{text}", description="Text shown to the model; {text} is filled in.")
-    merge: bool = Field(True, description="Merge the LoRA weights into the base (faster).")
-
-    @pydantic.field_validator("thresholds")
-    @classmethod
-    def _in_unit_interval(cls, value: dict[str, float]) -> dict[str, float]:
-        for category, threshold in value.items():
-            if not 0.0 <= threshold <= 1.0:
-                raise ValueError(f"threshold for {category!r} must be in [0, 1], got {threshold}")
-        return value
 
 
 class HeadSpec(BaseModel):

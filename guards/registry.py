@@ -34,6 +34,9 @@ class GuardType:
     module: str
     attribute: str
     extra: str | None = None  # pip extra that provides its dependencies
+    #: ``module:attribute`` of the settings model where it imports without the
+    #: extra (so the policy schema is complete on the core install)
+    settings: str | None = None
 
     def load(self) -> Any:
         try:
@@ -62,7 +65,12 @@ class GuardRegistry:
         return sorted(self._types)
 
     def settings_model(self, type_name: str) -> type[pydantic.BaseModel]:
-        settings: type[pydantic.BaseModel] = self._get(type_name).load().Settings
+        guard_type = self._get(type_name)
+        if guard_type.settings is not None:
+            module, attribute = guard_type.settings.split(":")
+            found: type[pydantic.BaseModel] = getattr(importlib.import_module(module), attribute)
+            return found
+        settings: type[pydantic.BaseModel] = guard_type.load().Settings
         return settings
 
     def create(
@@ -123,17 +131,20 @@ _BUILTIN: tuple[tuple[str, str, str], ...] = (
 )
 
 
-# Model guards: imported only when a policy uses them (torch is an extra).
-_MODELS: tuple[tuple[str, str, str], ...] = (
-    ("sequence-classifier", "sluicegate.guards.sequence_classifier", "SequenceClassifierGuard"),
-    ("gliclass", "sluicegate.guards.gliclass", "GLiClassGuard"),
-    ("peft-head", "sluicegate.guards.peft_head", "PeftHeadGuard"),
-)
+# Model guards: imported only when a policy uses them (torch is an extra);
+# their settings models import without it.
+_MODELS: tuple[tuple[str, str, str, str], ...] = (
+    ("sequence-classifier", "sluicegate.guards.sequence_classifier", "SequenceClassifierGuard",
+     "SequenceClassifierSettings"),
+    ("gliclass", "sluicegate.guards.gliclass", "GLiClassGuard", "GLiClassSettings"),
+    ("peft-head", "sluicegate.guards.peft_head", "PeftHeadGuard", "PeftHeadSettings"),
+)  # fmt: skip
 
 
 def default_registry() -> GuardRegistry:
     """A new registry holding every built-in guard type."""
     registry = GuardRegistry({name: GuardType(name, mod, attr) for name, mod, attr in _BUILTIN})
-    for name, mod, attr in _MODELS:
-        registry.register(GuardType(name, mod, attr, extra="models"))
+    for name, mod, attr, settings in _MODELS:
+        where = f"sluicegate.guards.model_settings:{settings}"
+        registry.register(GuardType(name, mod, attr, extra="models", settings=where))
     return registry

@@ -7,51 +7,17 @@ concurrent requests together."""
 from __future__ import annotations
 
 import threading
-from typing import Any, Literal
+from typing import Any
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
 from .base import Finding, GuardResult, ModelGuard
 from .errors import GuardConfigError
 from .model_loading import category_name, missing_model_message, torch_dtype
+from .model_settings import SequenceClassifierSettings
 
 __all__ = ["SequenceClassifierGuard", "SequenceClassifierSettings"]
-
-
-class SequenceClassifierSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    model: str = Field(description="Hub id or local directory of the classifier.")
-    tokenizer: str | None = Field(None, description="Tokenizer from another repo or directory.")
-    activation: Literal["auto", "sigmoid", "softmax"] = Field(
-        "auto", description="auto: sigmoid for multi-label configs, softmax otherwise."
-    )
-    label_names: list[str] | None = Field(
-        None,
-        description="Names of the model's outputs by index, when its config only has "
-        "LABEL_0, LABEL_1, ... (as published model cards list them).",
-    )
-    labels: dict[str, str] = Field(
-        default_factory=dict,
-        description="Model label -> policy category; default: the config's labels, "
-        "lower-cased with non-alphanumerics as underscores.",
-    )
-    max_length: int = Field(512, gt=0)
-    device: str = "cpu"
-    dtype: Literal["float32", "float16", "bfloat16"] = "float32"
-    template: str = Field("{text}", description="Text shown to the model; {text} is filled in.")
-    role_token: Literal["none", "user", "assistant"] = Field(
-        "none",
-        description="Prefix the text with <|user|> or <|assistant|> (role-token "
-        "formats such as the multilingual-e5 refusal classifier's).",
-    )
-    long_text: Literal["truncate", "ellipsis"] = Field(
-        "truncate",
-        description="Over max_length: cut the end, or keep head and tail joined "
-        "by the <|...|> placeholder (what role-token models were trained with).",
-    )
 
 
 class SequenceClassifierGuard(ModelGuard):

@@ -65,3 +65,15 @@ def test_the_core_never_imports_litellm() -> None:
         "assert not [m for m in sys.modules if m.split('.')[0] == 'litellm'], 'litellm imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_policy_schema_needs_no_model_extra() -> None:
+    """The published schema covers the model guard types without importing
+    torch, so `policy schema` and editors work on the core install."""
+    code = (
+        "import sys; from sluicegate.policies.jsonschema import policy_json_schema;"
+        "schema = policy_json_schema();"
+        "assert 'gliclass' in str(schema) and 'peft-head' in str(schema);"
+        "assert not [m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers')]"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
