@@ -86,7 +86,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--c", type=float, default=4.0, help="inverse regularisation")
-    parser.add_argument("--target-fpr", type=float, default=0.02,
+    parser.add_argument("--target-fpr", type=float, default=0.01,
                         help="per benign source, for the thresholds")
     parser.add_argument("--borderline-weight", type=float, default=3.0,
                         help="weight of the borderline benign prompts, in sources")
