@@ -32,8 +32,8 @@ from hypothesis import strategies as st
 from sluicegate.policies.engine import RequestInfo
 from sluicegate.policies.evaluator import PolicyEvaluator
 from sluicegate.policies.loader import PolicyLoader
-from sluicegate.proxy.enforcement import OutputGuardStage
 from sluicegate.proxy.chunk_window import ChunkWindow
+from sluicegate.proxy.enforcement import OutputGuardStage
 from tests.proxy.test_window_property import FRAGMENTS, POLICY, non_streamed, windowed
 from tests.support.servers import MockUpstream, Reply, chat_reply, chat_stream
 
