@@ -1,7 +1,7 @@
 """The embedded default safety classifier: hashed character n-grams and a
 linear multi-label head, trained by ``scripts/train_default.py`` on openly
 licensed sets and shipped inside the package (``data/default_classifier.npz``),
-so a policy (``pack:classifier``) catches harmful requests, jailbreaks and
+so the default pack catches harmful requests, jailbreaks and
 hateful text with no download, no torch and well under a millisecond per prompt.
 
 Scores are calibrated probabilities per category (sigmoid of a logistic
@@ -13,7 +13,6 @@ as ``flagged`` like the model guards' calibrated thresholds.
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from dataclasses import dataclass
 from importlib.resources import files
@@ -34,7 +33,6 @@ __all__ = [
 ]
 
 EMBEDDED = "data/default_classifier.npz"
-_SPACE = re.compile(r"\s+")
 # Odd 64-bit multipliers; uint64 arithmetic wraps, which is the point.
 _BASE = np.uint64(1_000_003)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -44,36 +42,52 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 class FeatureHasher:
     """Text -> sparse vector: character n-grams of the case-folded,
     NFKC-normalised text with spaces around words, hashed into ``buckets``,
-    log-scaled counts, L2-normalised. Vectorised with numpy: about 50 us per
-    1,000 characters. Training and serving use this one function."""
+    log-scaled counts (``1 + log(count)``), L2-normalised. Training and
+    serving use this one function.
 
-    buckets: int = 1 << 18
+    The vector comes back one entry per n-gram occurrence, not per bucket: a
+    bucket hit ``c`` times appears ``c`` times with ``1/c`` of its value each,
+    so the entries of a bucket sum to its feature value (scipy's sparse
+    matrices and a dot product with the weights both do that sum). Counting
+    with ``bincount`` instead of sorting for unique buckets is what keeps a
+    1,000-character prompt near a tenth of a millisecond."""
+
+    buckets: int = 1 << 16
     orders: tuple[int, ...] = (1, 2, 3, 4, 5)
     max_chars: int = 4000  # head and tail of longer texts (where instructions sit)
 
     def __call__(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        text = _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+        # split() splits on exactly what \s matches, several times faster
+        text = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
         if len(text) > self.max_chars:
             half = self.max_chars // 2
             text = text[:half] + " " + text[-half:]
-        padded = f" {text} "
-        codes = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        hashes = []
-        for n in self.orders:
-            if len(codes) < n:
-                continue
-            width = len(codes) - n + 1
-            h = np.zeros(width, dtype=np.uint64)
-            for k in range(n):
-                h = h * _BASE + codes[k : k + width]
-            hashes.append((h + np.uint64(n)) * _MIX)
-        if not hashes:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        mixed = np.concatenate(hashes)
-        index = ((mixed >> np.uint64(32)) % np.uint64(self.buckets)).astype(np.int64)
-        index, counts = np.unique(index, return_counts=True)
-        values = (1.0 + np.log(counts)).astype(np.float32)
-        values /= np.float32(np.linalg.norm(values))
+        codes = np.frombuffer(f" {text} ".encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        length = len(codes)
+        orders = sorted(n for n in self.orders if n <= length)
+        mixed = np.empty(sum(length - n + 1 for n in orders), dtype=np.uint64)
+        # The order-n hash extends the order-(n-1) one by a character:
+        # h_n[i] = h_(n-1)[i] * BASE + codes[i + n - 1].
+        rolling = np.zeros(length, dtype=np.uint64)
+        done, position = 0, 0
+        for n in orders:
+            for k in range(done, n):
+                width = length - k
+                rolling = rolling[:width] * _BASE + codes[k : k + width]
+            done = n
+            width = length - n + 1
+            mixed[position : position + width] = (rolling + np.uint64(n)) * _MIX
+            position += width
+        high = mixed >> np.uint64(32)
+        if self.buckets & (self.buckets - 1) == 0:  # a power of two: mask, same result as %
+            index = (high & np.uint64(self.buckets - 1)).astype(np.intp)
+        else:
+            index = (high % np.uint64(self.buckets)).astype(np.intp)
+        counts = np.bincount(index, minlength=self.buckets)[index].astype(np.float32)
+        scaled = 1.0 + np.log(counts)
+        # Per occurrence: scaled / count; squared norm = sum over buckets of scaled**2.
+        values = scaled / counts
+        values /= np.sqrt(np.dot(values, scaled))
         return index, values
 
 
@@ -107,11 +121,15 @@ class DefaultClassifier:
                 f"{len(categories)} categories",
                 field=("path",),
             )
+        # float16 on disk (half the wheel), float32 in memory: gathering rows
+        # of float32 and one matrix product beat converting per request.
+        weights = weights.astype(np.float32)
         return cls(hasher, categories, weights, data["bias"], meta["thresholds"], meta)
 
     def probabilities(self, text: str) -> np.ndarray:
         index, values = self.hasher(text)
-        logits = values @ self.weights[index].astype(np.float32) + self.bias
+        # take() gathers rows several times faster than fancy indexing
+        logits = values @ self.weights.take(index, axis=0) + self.bias
         probabilities: np.ndarray = 1.0 / (1.0 + np.exp(-logits))
         return probabilities
 

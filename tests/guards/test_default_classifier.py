@@ -36,9 +36,22 @@ def test_features_are_deterministic_normalised_and_unit_length() -> None:
     assert np.array_equal(a_index, b_index) and np.allclose(a_values, b_values)
     fullwidth, _ = hasher("\uff48\uff45\uff4c\uff4c\uff4f world")  # NFKC folds full-width
     assert np.array_equal(fullwidth, b_index)
-    assert np.linalg.norm(a_values) == pytest.approx(1.0, abs=1e-5)
+    # one entry per n-gram occurrence; summed per bucket they form a unit vector
+    vector = np.bincount(a_index, weights=a_values, minlength=hasher.buckets)
+    assert np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-5)
     assert (a_index >= 0).all() and (a_index < hasher.buckets).all()
     assert hasher("")[0].size > 0  # the padding spaces still give n-grams
+
+
+def test_repeated_ngrams_sum_to_log_scaled_counts() -> None:
+    hasher = FeatureHasher()
+    index, values = hasher("ab ab ab abc")
+    buckets, counts = np.unique(index, return_counts=True)
+    assert counts.max() > 1  # " ab" occurs three times
+    expected = 1.0 + np.log(counts)
+    expected /= np.linalg.norm(expected)
+    summed = np.bincount(index, weights=values, minlength=hasher.buckets)[buckets]
+    assert np.allclose(summed, expected, atol=1e-6)
 
 
 def test_long_texts_keep_head_and_tail() -> None:
@@ -93,13 +106,13 @@ def test_a_weights_file_of_the_wrong_shape_is_rejected(tmp_path: Path) -> None:
         guard(path=str(path))
 
 
-def test_the_classifier_pack_uses_the_trained_thresholds() -> None:
+def test_the_default_pack_uses_the_trained_thresholds() -> None:
     import re
 
     from sluicegate.policies.loader import PolicyLoader
     from sluicegate.policies.packs import pack_path
 
-    policy = PolicyLoader().load_file(pack_path("classifier"))
+    policy = PolicyLoader().load_file(pack_path("default"))
     trained = DefaultClassifier.load().thresholds
     used = {}
     for rule in policy.spec.rules:
