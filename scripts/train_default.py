@@ -21,9 +21,16 @@ import re
 import sys
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
+    from sluicegate.guards.default_classifier import FeatureHasher
 
 REPO = Path(__file__).resolve().parents[1]
 CATEGORIES = ("unsafe", "harmful_request", "jailbreak", "hate", "self_harm", "sexual", "violence")
@@ -82,6 +89,90 @@ def held_out(source: str, text: str) -> bool:
     return hashlib.blake2b(f"{source}\0{text}".encode(), digest_size=2).digest()[0] < 51
 
 
+@dataclass
+class TrainingData:
+    texts: list[str] = field(default_factory=list)
+    labels: list[list[int]] = field(default_factory=list)
+    groups: list[tuple[str, str, int]] = field(default_factory=list)  # (source, language, unsafe)
+    #: held-out fifth of each threshold source: the thresholds are chosen on it
+    validation: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    provenance: list[dict[str, object]] = field(default_factory=list)
+
+
+def collect(data_dir: Path | None) -> TrainingData:
+    """Every training row, its labels and group, and the validation texts."""
+    from borderline_benign import borderline_prompts, request_shaped_prompts
+
+    from sluicegate.policies.quality.datasets import dataset_info, load_dataset
+
+    data = TrainingData()
+    for name, split, role in TRAIN:
+        info = dataset_info(name)
+        if not info.redistributable:
+            sys.exit(f"refusing to train on {name}: licence {info.licence!r} does not allow it")
+        _, samples = load_dataset(name, root=data_dir, split=split)
+        kept = 0
+        for s in samples:
+            if s.unsafe is None or not s.text.strip():
+                continue
+            if role == "benign" and name in THRESHOLD_SOURCES and held_out(name, s.text):
+                data.validation[name].append(s.text)
+                continue
+            data.texts.append(s.text)
+            data.labels.append(labels_for(role, bool(s.unsafe), s.category))
+            data.groups.append((name, s.language or "xx", int(bool(s.unsafe))))
+            kept += 1
+        data.provenance.append({"dataset": name, "split": split, "role": role, "rows": kept,
+                                "licence": info.licence})  # fmt: skip
+        print(f"{name}{'/' + split if split else ''}: {kept} rows", file=sys.stderr)
+    # Safe prompts that sound dangerous, written for this project.
+    authored = {"borderline": borderline_prompts(), "request_shapes": request_shaped_prompts()}
+    for group, prompts in authored.items():
+        for text in prompts:
+            data.texts.append(text)
+            data.labels.append(labels_for("benign", False, None))
+            data.groups.append((group, "en", 0))
+        data.provenance.append({"dataset": f"scripts/borderline_benign.py ({group})",
+                                "split": None, "role": "benign", "rows": len(prompts),
+                                "licence": "this project's (Apache-2.0)"})  # fmt: skip
+    return data
+
+
+def sample_weights(groups: list[tuple[str, str, int]], borderline_weight: float) -> np.ndarray:
+    """Every source counts alike (a 36k-row set must not drown a 100-row
+    one), then within each language unsafe and safe weigh the same, so a
+    language or script is not learnt as a sign of harm."""
+    per_source = Counter(g[0] for g in groups)
+    weights = np.array([1.0 / max(per_source[g[0]], 200) for g in groups])
+    weights[[g[0] == "borderline" for g in groups]] *= borderline_weight
+    mass: dict[tuple[str, int], float] = defaultdict(float)
+    for g, w in zip(groups, weights, strict=True):
+        mass[(g[1], g[2])] += w
+    for i, (_, language, unsafe) in enumerate(groups):
+        other = mass.get((language, 1 - unsafe), 0.0)
+        if other:
+            mine = mass[(language, unsafe)]
+            weights[i] *= (mine + other) / (2 * mine)
+    weights *= len(weights) / weights.sum()
+    return weights
+
+
+def featurise(hasher: FeatureHasher, texts: list[str]) -> csr_matrix:
+    """One sparse row per text; a bucket's repeated entries are summed."""
+    from scipy.sparse import csr_matrix
+
+    rows, cols, vals = [], [], []
+    for i, text in enumerate(texts):
+        index, values = hasher(text)
+        rows.append(np.full(len(index), i))
+        cols.append(index)
+        vals.append(values)
+    return csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(len(texts), hasher.buckets),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=None)
@@ -94,78 +185,17 @@ def main() -> None:
                         default=REPO / "guards" / "data" / "default_classifier.npz")
     args = parser.parse_args()
 
-    from borderline_benign import borderline_prompts, request_shaped_prompts
-    from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
     from sluicegate.guards.default_classifier import FeatureHasher
-    from sluicegate.policies.quality.datasets import dataset_info, load_dataset
     from sluicegate.policies.quality.metrics import threshold_for_fpr
 
     hasher = FeatureHasher()
-    texts: list[str] = []
-    labels: list[list[int]] = []
-    groups: list[tuple[str, str, int]] = []  # (source, language, unsafe)
-    validation: dict[str, list[str]] = defaultdict(list)
-    provenance = []
-    for name, split, role in TRAIN:
-        info = dataset_info(name)
-        if not info.redistributable:
-            sys.exit(f"refusing to train on {name}: licence {info.licence!r} does not allow it")
-        _, samples = load_dataset(name, root=args.data_dir, split=split)
-        kept = 0
-        for s in samples:
-            if s.unsafe is None or not s.text.strip():
-                continue
-            if role == "benign" and name in THRESHOLD_SOURCES and held_out(name, s.text):
-                validation[name].append(s.text)
-                continue
-            texts.append(s.text)
-            labels.append(labels_for(role, bool(s.unsafe), s.category))
-            groups.append((name, s.language or "xx", int(bool(s.unsafe))))
-            kept += 1
-        provenance.append({"dataset": name, "split": split, "role": role, "rows": kept,
-                           "licence": info.licence})  # fmt: skip
-        print(f"{name}{'/' + split if split else ''}: {kept} rows", file=sys.stderr)
-    # Safe prompts that sound dangerous, written for this project.
-    authored = {"borderline": borderline_prompts(), "request_shapes": request_shaped_prompts()}
-    for group, prompts in authored.items():
-        for text in prompts:
-            texts.append(text)
-            labels.append(labels_for("benign", False, None))
-            groups.append((group, "en", 0))
-        provenance.append({"dataset": f"scripts/borderline_benign.py ({group})", "split": None,
-                           "role": "benign", "rows": len(prompts),
-                           "licence": "this project's (Apache-2.0)"})  # fmt: skip
-
-    # Weights: every source counts alike (a 36k-row set must not drown a
-    # 100-row one), then within each language unsafe and safe weigh the same,
-    # so a language or script is not learnt as a sign of harm.
-    per_source = Counter(g[0] for g in groups)
-    weights = np.array([1.0 / max(per_source[g[0]], 200) for g in groups])
-    weights[[g[0] == "borderline" for g in groups]] *= args.borderline_weight
-    mass: dict[tuple[str, int], float] = defaultdict(float)
-    for g, w in zip(groups, weights, strict=True):
-        mass[(g[1], g[2])] += w
-    for i, (_, language, unsafe) in enumerate(groups):
-        other = mass.get((language, 1 - unsafe), 0.0)
-        if other:
-            mine = mass[(language, unsafe)]
-            weights[i] *= (mine + other) / (2 * mine)
-    weights *= len(weights) / weights.sum()
-
+    data = collect(args.data_dir)
+    weights = sample_weights(data.groups, args.borderline_weight)
     started = time.perf_counter()
-    rows, cols, vals = [], [], []
-    for i, text in enumerate(texts):
-        index, values = hasher(text)
-        rows.append(np.full(len(index), i))
-        cols.append(index)
-        vals.append(values)
-    x = csr_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(len(texts), hasher.buckets),
-    )
-    y = np.array(labels)
+    x = featurise(hasher, data.texts)
+    y = np.array(data.labels)
     print(f"features: {x.shape}, {x.nnz} non-zeros, {time.perf_counter() - started:.0f} s",
           file=sys.stderr)  # fmt: skip
 
@@ -186,7 +216,7 @@ def main() -> None:
         logits = values @ coef[index].astype(np.float16).astype(np.float32) + bias
         return 1.0 / (1.0 + np.exp(-logits))
 
-    scored = {src: np.array([probabilities(t) for t in ts]) for src, ts in validation.items()}
+    scored = {src: np.array([probabilities(t) for t in ts]) for src, ts in data.validation.items()}
     thresholds = {}
     for k, category in enumerate(CATEGORIES):
         found = threshold_for_fpr({s: v[:, k].tolist() for s, v in scored.items()},
@@ -203,9 +233,9 @@ def main() -> None:
         "thresholds": thresholds,
         "c": args.c,
         "target_fpr": args.target_fpr,
-        "threshold_sources": {s: len(v) for s, v in validation.items()},
-        "training_data": provenance,
-        "rows": len(texts),
+        "threshold_sources": {s: len(v) for s, v in data.validation.items()},
+        "training_data": data.provenance,
+        "rows": len(data.texts),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.output, weights=coef.astype(np.float16), bias=bias,
@@ -222,8 +252,10 @@ def data_card(meta: dict[str, object]) -> str:
         "# Default classifier: training data",
         "",
         "`default_classifier.npz` is a logistic-regression head over hashed character "
-        "n-grams (orders 1-5, 2^18 buckets), trained by `scripts/train_default.py` on the "
-        "sets below. Every one allows redistributing a model derived from it; the script "
+        f"n-grams (orders {min(meta['orders'])}-{max(meta['orders'])}, "
+        f"2^{int(meta['buckets']).bit_length() - 1} buckets), trained by "
+        "`scripts/train_default.py` on the sets below. Every one allows redistributing "
+        "a model derived from it; the script "
         "refuses the others. Evaluation sets are held out whole (see the script).",
         "",
         "| dataset | split | used as | rows | licence |",
