@@ -2,7 +2,7 @@
 default pack plus the embedded default classifier) over every shared
 evaluation set: regenerates benchmarks/QUALITY.md and results/quality.json.
 
-    python benchmarks/quality.py [--policy pack:classifier] [--limit 2000] [--data-dir DIR]
+    python benchmarks/quality.py [--policy pack:default] [--limit 2000] [--data-dir DIR]
 
 Each set is evaluated in the stage its texts belong to (prompts on input,
 responses on output) through `sluicegate eval`'s own code; `--limit` takes a
@@ -99,7 +99,7 @@ def classifier_latency(policy: object) -> tuple[float, float] | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--policy", default="pack:classifier",
+    parser.add_argument("--policy", default="pack:default",
                         help="default: the default pack plus the embedded classifier")
     parser.add_argument("--limit", type=int, default=0, help="samples per set (0: all)")
     parser.add_argument("--data-dir", type=Path, default=None)
