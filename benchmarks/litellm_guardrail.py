@@ -256,7 +256,8 @@ def render_section(results: dict[str, Any]) -> str:
         f"{env['stacks'].get('litellm', 'unknown')}",
         f"- guardrail: `{GUARDRAIL}`, mode [pre_call, post_call], default_on, "
         f"policy {run['policy']}",
-        f"- workload: POST /v1/chat/completions, {run['prompt_bytes']} B benign prompt, "
+        f"- workload: POST /v1/chat/completions, {run['prompt_bytes']} B benign prompt "
+        "(ten letters differ per request), "
         f"non-streaming; {run['rounds']} round(s), proxies alternating; per round: c=1 "
         f"{run['requests']} sequential requests after {run['warmup']} warm-up on one "
         f"keep-alive connection, then c={conc} for {run['duration_s']:g} s; load from "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import math
+import random
 import shutil
 import subprocess
 import sys
@@ -28,8 +29,23 @@ HOST = "127.0.0.1"
 
 _WRK_SCRIPT = """\
 wrk.method = "POST"
-wrk.body = [==[{body}]==]
+local head, tail = [==[{head}]==], [==[{tail}]==]
 {headers}
+-- a different body per request (see PostRequest.variant), from a random start
+math.randomseed(os.time() + os.clock() * 1e6)
+local counter = math.random(0, 2^40)
+local function tag(n)
+  local s = ""
+  for _ = 1, {tag_length} do
+    s = string.char(97 + n % 26) .. s
+    n = math.floor(n / 26)
+  end
+  return s
+end
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, nil, nil, head .. tag(counter) .. tail)
+end
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format('BENCH_JSON {{"requests":%.0f,"duration_us":%.0f,"connect":%.0f,' ..
@@ -43,9 +59,30 @@ end
 
 @dataclass(frozen=True)
 class PostRequest:
+    """A POST whose body differs per request: ``marker`` in ``body`` is replaced
+    by a tag of as many lowercase letters, so that no cache or memo in a target
+    sees the same text twice and every request pays for its guards in full."""
+
     path: str
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    marker: bytes = b"QQQQQQQQQQ"
+
+    def __post_init__(self) -> None:
+        if self.body.count(self.marker) != 1:
+            raise ValueError("the body must contain the marker exactly once")
+
+    def variant(self, number: int) -> bytes:
+        return self.body.replace(self.marker, variant_tag(number, len(self.marker)).encode())
+
+
+def variant_tag(number: int, length: int) -> str:
+    """``number`` in base 26, as ``length`` letters a-z (what the wrk script does)."""
+    letters = []
+    for _ in range(length):
+        number, digit = divmod(number, 26)
+        letters.append(chr(97 + digit))
+    return "".join(reversed(letters))
 
 
 def percentile(ordered: list[float], p: float) -> float:
@@ -60,7 +97,7 @@ def check_reply(port: int, request: PostRequest) -> dict[str, Any]:
     """Send one request and describe the answer: status, decision header, content."""
     conn = http.client.HTTPConnection(HOST, port, timeout=60)
     try:
-        conn.request("POST", request.path, body=request.body, headers=request.headers)
+        conn.request("POST", request.path, body=request.variant(0), headers=request.headers)
         reply = conn.getresponse()
         raw = reply.read()
         headers = {k.lower(): v for k, v in reply.getheaders()}
@@ -83,13 +120,15 @@ def sequential_latency(port: int, request: PostRequest, *, count: int, warmup: i
     samples: list[float] = []
     errors = 0
     deadline = time.monotonic() + time_limit_s
+    first = random.randrange(2**40)
     try:
         for i in range(warmup + count):
             if time.monotonic() > deadline:
                 break
+            body = request.variant(first + i)
             started = time.perf_counter_ns()
             try:
-                conn.request("POST", request.path, body=request.body, headers=request.headers)
+                conn.request("POST", request.path, body=body, headers=request.headers)
                 reply = conn.getresponse()
                 reply.read()
             except (OSError, http.client.HTTPException):
@@ -130,7 +169,9 @@ class LoadGenerator:
         body = request.body.decode()
         if "]==]" in body:
             raise ValueError("request body cannot be embedded in the wrk script")
-        self.lua_file.write_text(_WRK_SCRIPT.format(body=body, headers=headers))
+        head, tail = body.split(request.marker.decode())
+        self.lua_file.write_text(_WRK_SCRIPT.format(
+            head=head, tail=tail, headers=headers, tag_length=len(request.marker)))
 
     @property
     def name(self) -> str:
@@ -148,8 +189,9 @@ class LoadGenerator:
                     "-s", str(self.lua_file), url]
         else:
             argv = [sys.executable, str(HERE / "loadgen.py"), "--url", url,
-                    "--body-file", str(self.body_file), "--concurrency", str(concurrency),
-                    "--duration", str(duration_s)]
+                    "--body-file", str(self.body_file), "--marker", self.request.marker.decode(),
+                    "--concurrency", str(concurrency), "--duration", str(duration_s),
+                    *(f"--header={k}: {v}" for k, v in self.request.headers.items())]
         done = subprocess.run(argv, capture_output=True, text=True, timeout=duration_s + 60)
         line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
         if done.returncode != 0 or line is None:

@@ -10,20 +10,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
+import random
 import statistics
 import time
 from pathlib import Path
 
 import aiohttp
 
+from load import PostRequest
 
-async def run(url: str, body: bytes, concurrency: int, duration: float,
+
+async def run(url: str, request: PostRequest, concurrency: int, duration: float,
               max_requests: int) -> dict[str, float]:
     latencies: list[float] = []
     errors = {"connect": 0, "read": 0, "status": 0, "timeout": 0}
     deadline = time.perf_counter() + duration
-    headers = {"content-type": "application/json", "authorization": "Bearer sk-bench"}
+    numbers = itertools.count(random.randrange(2**40))  # a different body per request
     connector = aiohttp.TCPConnector(limit=concurrency)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
@@ -32,7 +36,8 @@ async def run(url: str, body: bytes, concurrency: int, duration: float,
             while time.perf_counter() < deadline and len(latencies) < max_requests:
                 started = time.perf_counter()
                 try:
-                    async with session.post(url, data=body, headers=headers) as reply:
+                    body = request.variant(next(numbers))
+                    async with session.post(url, data=body, headers=request.headers) as reply:
                         await reply.read()
                         if reply.status >= 400:
                             errors["status"] += 1
@@ -58,12 +63,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True)
     parser.add_argument("--body-file", type=Path, required=True)
+    parser.add_argument("--marker", required=True, help="replaced per request (load.py)")
+    parser.add_argument("--header", action="append", default=[], help="'Name: value'")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--max-requests", type=int, default=1_000_000)
     args = parser.parse_args()
-    summary = asyncio.run(run(args.url, args.body_file.read_bytes(), args.concurrency,
-                              args.duration, args.max_requests))
+    headers = dict(h.split(": ", 1) for h in args.header)
+    request = PostRequest("", args.body_file.read_bytes(), headers, args.marker.encode())
+    summary = asyncio.run(run(args.url, request, args.concurrency, args.duration,
+                              args.max_requests))
     print("BENCH_JSON " + json.dumps(summary), flush=True)
 
 

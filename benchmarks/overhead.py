@@ -1,9 +1,11 @@
-"""Gateway overhead: one mock upstream, reached four ways, in one run.
+"""Gateway overhead: one mock upstream, reached five ways, in one run.
 
 1. direct      the mock upstream itself (mock_upstream.py, aiohttp)
 2. bare-httpx  Starlette + httpx.AsyncClient pass-through (bare_proxy.py)
 3. sluicegate  ``sluicegate serve`` with the default pack, audit off
-4. litellm     LiteLLM's proxy with the mock as an openai-compatible model
+4. sluicegate-deterministic  the same with ``pack:deterministic`` (no
+               classifier): the gateway's own cost, apart from the classifier's
+5. litellm     LiteLLM's proxy with the mock as an openai-compatible model
 
 Workload: POST /v1/chat/completions with a ~1 kB benign prompt, non-streaming.
 c=1: sequential requests on one keep-alive connection (p50/p90/p99). c=32:
@@ -40,7 +42,7 @@ from workload import REQUEST, expected_content
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 LABELS = {"direct": "mock upstream", "bare-httpx": "Starlette + httpx",
-          "sluicegate": "gateway, default pack", "litellm": "LiteLLM proxy"}
+          "litellm": "LiteLLM proxy"}
 
 
 def parse_args() -> argparse.Namespace:
@@ -51,6 +53,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--litellm-bin", help="litellm executable (default: litellm on PATH)")
     parser.add_argument("--policy", default="pack:default",
                         help="gateway policy file or pack:NAME (default pack:default)")
+    parser.add_argument("--compare-policy", default="pack:deterministic",
+                        help="a second gateway target's policy, measured in the same run "
+                             "(default pack:deterministic; '' skips it)")
     parser.add_argument("--audit", help="gateway audit path, e.g. /dev/null (default: off)")
     parser.add_argument("--rounds", type=int, help="measurement rounds (3; quick 1)")
     parser.add_argument("--requests", type=int, help="c=1 requests per round (500; quick 50)")
@@ -88,6 +93,8 @@ class OverheadRun:
         self.c1_limit = 30.0 if quick else 120.0
         self.loadgen = LoadGenerator(REQUEST, workdir, force_fallback=args.no_wrk)
         self.servers = ServerSet(workdir, extra_pythonpath=args.extra_pythonpath)
+        self.labels = {**LABELS, "sluicegate": f"gateway, {args.policy}",
+                       "sluicegate-deterministic": f"gateway, {args.compare_policy}"}
         self.warnings: list[str] = []
         self.background_busy: list[float] = []
 
@@ -141,7 +148,7 @@ class OverheadRun:
         if c32["errors"]:
             self.warnings.append(f"{key}: {c32['errors']} errors under load "
                                  f"({c32['non_2xx']} non-2xx)")
-        return {"label": LABELS[key], "status": "ok", "c1": c1, "c32": c32}
+        return {"label": self.labels[key], "status": "ok", "c1": c1, "c32": c32}
 
     def run(self) -> dict[str, dict[str, Any]]:
         self.background_busy.append(cpu_busy_over(1.0))
@@ -150,15 +157,15 @@ class OverheadRun:
         print("starting mock upstream ...", flush=True)
         mock = live["direct"] = self.servers.mock()
         starters = {"bare-httpx": self.servers.bare, "sluicegate": self.gateway,
-                    "litellm": self.litellm}
+                    "sluicegate-deterministic": self.compared_gateway, "litellm": self.litellm}
         for key, start in starters.items():
             try:
                 server = start(mock)
             except ServerFailed as exc:
-                targets[key] = {"label": LABELS[key], "status": "failed", "reason": str(exc)}
+                targets[key] = {"label": self.labels[key], "status": "failed", "reason": str(exc)}
                 continue
             if isinstance(server, str):
-                targets[key] = {"label": LABELS[key], "status": "skipped", "reason": server}
+                targets[key] = {"label": self.labels[key], "status": "skipped", "reason": server}
             else:
                 live[key] = server
         replies = {key: check_reply(server.port, REQUEST) for key, server in live.items()}
@@ -187,11 +194,17 @@ class OverheadRun:
             targets["sluicegate"]["profile"] = profile_under_load(
                 self.args.py_spy, live["sluicegate"], self.loadgen, self.args.concurrency,
                 self.args.profile, self.args.profile_output or self.workdir / "profile.folded")
-        order = ("direct", "bare-httpx", "sluicegate", "litellm")
+        order = ("direct", "bare-httpx", "sluicegate", "sluicegate-deterministic", "litellm")
         return {key: targets[key] for key in order if key in targets}
 
     def gateway(self, mock: ServerProcess) -> ServerProcess:
         return self.servers.gateway(mock, policy=self.args.policy, audit=self.args.audit)
+
+    def compared_gateway(self, mock: ServerProcess) -> ServerProcess | str:
+        if not self.args.compare_policy:
+            return "--compare-policy ''"
+        return self.servers.gateway(mock, policy=self.args.compare_policy, audit=self.args.audit,
+                                    name="sluicegate-deterministic")
 
     def litellm(self, mock: ServerProcess) -> ServerProcess | str:
         """The LiteLLM server, or why it was not started."""
@@ -226,11 +239,12 @@ def main() -> int:
             "rounds": bench.rounds, "requests": bench.count, "warmup": bench.warmup,
             "duration_s": bench.duration, "warmup_duration_s": bench.warmup_duration,
             "concurrency": args.concurrency, "policy": bench.servers.policy_arg(args.policy),
+            "compare_policy": args.compare_policy and bench.servers.policy_arg(args.compare_policy),
             "audit": args.audit,
             "prompt_bytes": len(json.loads(REQUEST.body)["messages"][-1]["content"].encode()),
             "body_bytes": len(REQUEST.body),
         },
-        "gateway_command": bench.servers.gateway_command,
+        "gateway_commands": bench.servers.gateway_commands,
         "targets": targets,
         "warnings": bench.warnings,
     }

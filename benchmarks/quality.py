@@ -1,6 +1,6 @@
-"""Guard quality of a policy (default: the classifier pack, which is the
-default pack plus the embedded default classifier) over every shared
-evaluation set: regenerates benchmarks/QUALITY.md and results/quality.json.
+"""Guard quality of a policy (default: the default pack, with the embedded
+default classifier) over every shared evaluation set: regenerates
+benchmarks/QUALITY.md and results/quality.json.
 
     python benchmarks/quality.py [--policy pack:default] [--limit 2000] [--data-dir DIR]
 

@@ -11,6 +11,9 @@ __all__ = ["evaluate_targets", "render_section", "render_table", "update_results
 
 SECTION = "## Gateway overhead (benchmarks/overhead.py)"
 GATEWAY, DIRECT, BARE, LITELLM = "sluicegate", "direct", "bare-httpx", "litellm"
+# The same gateway on a second policy (by default the deterministic pack, no
+# classifier), so one run separates the gateway's cost from the classifier's.
+COMPARED = "sluicegate-deterministic"
 
 
 def _ms(value: Any) -> str:
@@ -33,15 +36,15 @@ def _ratio(results: dict[str, Any], a: str, b: str) -> float | None:
     return float(ta["c32"]["rps"] / rps_b) if rps_b else None
 
 
-def ratios(results: dict[str, Any]) -> dict[str, float | None]:
-    return {"sluicegate/bare-httpx": _ratio(results, GATEWAY, BARE),
-            "sluicegate/litellm": _ratio(results, GATEWAY, LITELLM)}
+def ratios(results: dict[str, Any], gateway: str = GATEWAY) -> dict[str, float | None]:
+    return {"sluicegate/bare-httpx": _ratio(results, gateway, BARE),
+            "sluicegate/litellm": _ratio(results, gateway, LITELLM)}
 
 
-def cpu_ratio(results: dict[str, Any], other: str) -> float | None:
+def cpu_ratio(results: dict[str, Any], other: str, gateway: str = GATEWAY) -> float | None:
     """CPU per request of ``other`` over the gateway's: throughput per core,
     which background load on the shared cores disturbs less than req/s."""
-    ta, tb = results["targets"].get(GATEWAY, {}), results["targets"].get(other, {})
+    ta, tb = results["targets"].get(gateway, {}), results["targets"].get(other, {})
     if ta.get("status") != "ok" or tb.get("status") != "ok":
         return None
     own = ta["c32"]["server_cpu_ms_per_req"]
@@ -49,21 +52,40 @@ def cpu_ratio(results: dict[str, Any], other: str) -> float | None:
 
 
 def evaluate_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """The issue's targets, each met (True), not met (False) or not measured (None)."""
-    gateway = results["targets"].get(GATEWAY, {})
-    added = gateway.get("added_p50_ms") if gateway.get("status") == "ok" else None
-    found = ratios(results)
-    rows = [
-        ("added p50 at c=1, 1 kB prompt", "<= 1 ms", added, added is not None and added <= 1.0,
-         "ms"),
-        ("throughput at c=32 vs LiteLLM proxy", ">= 10x", found["sluicegate/litellm"],
-         (found["sluicegate/litellm"] or 0) >= 10, "x"),
-        ("throughput at c=32 vs bare httpx pass-through", ">= 2x",
-         found["sluicegate/bare-httpx"], (found["sluicegate/bare-httpx"] or 0) >= 2, "x"),
-    ]
+    """The gateway core's targets for each gateway target measured, each met
+    (True), not met (False) or not measured (None)."""
+    rows = []
+    for key in (GATEWAY, COMPARED):
+        gateway = results["targets"].get(key)
+        if gateway is None or (key == COMPARED and gateway.get("status") != "ok"):
+            continue
+        added = gateway.get("added_p50_ms") if gateway.get("status") == "ok" else None
+        found = ratios(results, key)
+        tag = f" ({gateway['label'].removeprefix('gateway, ')})"
+        rows += [
+            ("added p50 at c=1, 1 kB prompt" + tag, "<= 1 ms", added,
+             added is not None and added <= 1.0, "ms"),
+            ("throughput at c=32 vs LiteLLM proxy" + tag, ">= 10x", found["sluicegate/litellm"],
+             (found["sluicegate/litellm"] or 0) >= 10, "x"),
+            ("throughput at c=32 vs bare httpx pass-through" + tag, ">= 2x",
+             found["sluicegate/bare-httpx"], (found["sluicegate/bare-httpx"] or 0) >= 2, "x"),
+        ]
     return [{"target": name, "goal": goal, "value": value, "unit": unit,
              "met": None if value is None else bool(met)}
             for name, goal, value, met, unit in rows]
+
+
+def policy_cost(results: dict[str, Any]) -> str | None:
+    """What the main gateway's policy costs over the compared one's, in the same run."""
+    main, other = results["targets"].get(GATEWAY, {}), results["targets"].get(COMPARED, {})
+    if main.get("status") != "ok" or other.get("status") != "ok":
+        return None
+    added = main["added_p50_ms"] - other["added_p50_ms"]
+    c1_cpu = main["c1"]["server_cpu_ms_per_req"] - other["c1"]["server_cpu_ms_per_req"]
+    c32_cpu = main["c32"]["server_cpu_ms_per_req"] - other["c32"]["server_cpu_ms_per_req"]
+    return (f"{main['label']} over {other['label']} (same run): {added:+.3f} ms added p50 at "
+            f"c=1; server CPU per request {c1_cpu:+.3f} ms at c=1, {c32_cpu:+.3f} ms at "
+            f"c={results['settings']['concurrency']}.")
 
 
 def render_table(results: dict[str, Any]) -> str:
@@ -139,13 +161,14 @@ def render_section(results: dict[str, Any]) -> str:
         f"Python {env['python']}, kernel {env['kernel']}",
         f"- git: {env['git']}",
         f"- workload: POST /v1/chat/completions, {run['prompt_bytes']} B user prompt "
-        f"({run['body_bytes']} B body), non-streaming, benign (the gateway allows it unchanged)",
+        f"({run['body_bytes']} B body), non-streaming, benign (the gateway allows it "
+        "unchanged); ten letters of it differ per request, so no cache helps",
         f"- {run['rounds']} round(s), targets interleaved; per round and target: c=1 "
         f"{run['requests']} sequential requests after {run['warmup']} warm-up on one keep-alive "
         f"connection, then c={run['concurrency']} for {run['duration_s']:g} s after "
         f"{run['warmup_duration_s']:g} s warm-up; load from {env['load_generator']}",
-        f"- gateway: `{results['gateway_command']}` (ports and temp paths vary), "
-        f"audit {run['audit'] or 'off'}",
+        *(f"- {name}: `{command}` (ports and temp paths vary), audit {run['audit'] or 'off'}"
+          for name, command in results["gateway_commands"].items()),
         "- server stacks: " + "; ".join(f"{k}: {v}" for k, v in env["stacks"].items()),
         f"- load generator, proxy and mock upstream share the {env['nproc']} cores, and so does "
         f"anything else running on the machine: CPU busy before/between rounds {idle}; "
@@ -157,6 +180,7 @@ def render_section(results: dict[str, Any]) -> str:
         f"{times(found['sluicegate/litellm'])}; CPU per request bare httpx / sluicegate = "
         f"{times(cpu_ratio(results, BARE))}, LiteLLM / sluicegate = "
         f"{times(cpu_ratio(results, LITELLM))}.", "",
+        *([cost, ""] if (cost := policy_cost(results)) else []),
         _targets_table(results), "",
         *_profile_lines(results),
     ]

@@ -23,7 +23,7 @@ class ServerSet:
         self.workdir = workdir
         self.extra_pythonpath = extra_pythonpath
         self.live: list[ServerProcess] = []
-        self.gateway_command = ""
+        self.gateway_commands: dict[str, str] = {}
         self.litellm_version = "unknown"
 
     def python_env(self) -> dict[str, str]:
@@ -62,11 +62,12 @@ class ServerSet:
     def policy_arg(policy: str) -> str:
         return policy if policy.startswith("pack:") else str(Path(policy).resolve())
 
-    def gateway(self, mock: ServerProcess, *, policy: str, audit: str | None) -> ServerProcess:
+    def gateway(self, mock: ServerProcess, *, policy: str, audit: str | None,
+                name: str = "sluicegate") -> ServerProcess:
         """``sluicegate serve`` as a user runs it, with a config that turns audit off
         (the CLI has no flag for it)."""
         policy = self.policy_arg(policy)
-        config = self.workdir / "sluicegate.yaml"
+        config = self.workdir / f"{name}.yaml"
         config.write_text(json.dumps({  # JSON is YAML
             "upstream": {"url": mock.base_url},
             "policies": {"default": policy},
@@ -76,9 +77,9 @@ class ServerSet:
         exe = Path(sys.executable).with_name("sluicegate")
         args = ["serve", "--config", str(config), "--upstream", mock.base_url,
                 "--policy", policy, "--port", str(port), "--log-level", "warning"]
-        self.gateway_command = " ".join(["sluicegate", *args])
+        self.gateway_commands[name] = " ".join(["sluicegate", *args])
         argv = [str(exe) if exe.exists() else "sluicegate", *args]
-        return self.start("sluicegate", argv, port, "/healthz", env=self.python_env())
+        return self.start(name, argv, port, "/healthz", env=self.python_env())
 
     def litellm(self, mock: ServerProcess, executable: str) -> ServerProcess:
         """LiteLLM's proxy, one uvicorn worker (its default), with the mock as an

@@ -1,7 +1,9 @@
 """The benchmark request and the mock upstream's fixed answer.
 
 The prompt is about 1 kB of ordinary English with no personal data, secrets,
-digits or injection phrases, so every guard scans it and none acts on it.
+digits or injection phrases, so every guard scans it and none acts on it. Its
+last sentence names the garden with ten letters that differ per request
+(``PostRequest.variant``), so no cache makes a repeated request cheap.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ PROMPT = (
     "that are forgiving for new gardeners, and a way to organise watering and weeding so "
     "that no single person carries the load? We also want to hold a few workshops over the "
     "summer, so please include ideas for topics that would suit a mixed group of adults and "
-    "children, and any advice on keeping costs low by reusing materials."
+    "children, and any advice on keeping costs low by reusing materials. We call it the "
+    "QQQQQQQQQQ garden."
 )
 
 REQUEST = PostRequest(
