@@ -24,9 +24,9 @@ import cel
 __all__ = ["CompiledCondition", "ConditionError", "compile_condition"]
 
 VARIABLES = frozenset({"scores", "findings", "stage", "request"})
-_SCORE_KEY = re.compile(r"""scores\s*\[\s*(?:"([^"\\]*)"|'([^'\\]*)')\s*\]""")
+_QUOTED = r"""(?:"([^"\\]*)"|'([^'\\]*)')"""  # a CEL string literal's content, either quote
+_SCORE_KEY = re.compile(rf"scores\s*\[\s*{_QUOTED}\s*\]")
 _MACRO_VAR = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
-_QUOTED = r"""(?:"([^"\\]*)"|'([^'\\]*)')"""
 # scores["key"] OP number, the shape of per-category thresholds
 _SCORE_COMPARISON = re.compile(
     rf"^\s*scores\s*\[\s*{_QUOTED}\s*\]\s*(>=|<=|==|!=|>|<)\s*"
