@@ -62,6 +62,8 @@ def create_app(
         for path, kind in GUARDED
     ]
     routes.append(Route("/v1/models", forward, methods=["GET"]))
+    # Model ids may hold slashes (``org/model``), hence the path converter.
+    routes.append(Route("/v1/models/{model:path}", forward, methods=["GET"]))
     routes.append(Route("/v1/guard", GuardEndpoint(services).handle, methods=["POST"]))
     routes += [
         Route(path, forward, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

@@ -16,8 +16,11 @@ from .sse import encode_event
 from .upstream import HOP_BY_HOP
 
 __all__ = [
+    "BLOCKED_HEADER",
+    "CLIENT_REQUEST_ID_HEADER",
     "DECISION_HEADER",
     "REQUEST_ID_HEADER",
+    "UPSTREAM_REQUEST_ID_HEADER",
     "blocked_completion",
     "blocked_stream",
     "combined_label",
@@ -29,6 +32,9 @@ __all__ = [
 
 REQUEST_ID_HEADER = "x-sluicegate-request-id"
 DECISION_HEADER = "x-sluicegate-decision"
+BLOCKED_HEADER = "x-sluicegate-blocked"  # "input" or "output": which stage withheld content
+CLIENT_REQUEST_ID_HEADER = "x-request-id"  # the client's own id, echoed back
+UPSTREAM_REQUEST_ID_HEADER = "x-upstream-request-id"
 
 
 def json_response(
@@ -147,11 +153,17 @@ def combined_label(*decisions: PolicyDecision) -> str:
     return strongest(decisions).label
 
 
+# The gateway's own server (uvicorn) writes these on every response; copying the
+# upstream's as well would send each twice.
+_OWN_HEADERS = frozenset({"content-type", "date", "server"})
+
+
 def upstream_headers(headers: Any) -> dict[str, str]:
+    """The upstream's response headers worth passing on to the client."""
     return {
         k: v
         for k, v in headers.items()
-        if k.lower() not in HOP_BY_HOP and k.lower() != "content-type"
+        if k.lower() not in HOP_BY_HOP and k.lower() not in _OWN_HEADERS
     }
 
 

@@ -29,8 +29,10 @@ from .payloads import (
 from .policy_store import POLICY_HEADER
 from .prompts import chat_input_bundles, prompt_input_bundles
 from .responses import (
+    CLIENT_REQUEST_ID_HEADER,
     DECISION_HEADER,
     REQUEST_ID_HEADER,
+    UPSTREAM_REQUEST_ID_HEADER,
     blocked_completion,
     blocked_stream,
     combined_label,
@@ -257,6 +259,13 @@ class GuardedEndpoint:
 Handler = Callable[[Request, str, dict[str, Any]], Awaitable[Response]]
 
 
+def _raw_path(request: Request) -> str:
+    """The path as the client wrote it: a model id with an escaped ``/`` or
+    space must reach the upstream escaped, not decoded."""
+    raw = request.scope.get("raw_path")
+    return raw.decode("latin-1") if isinstance(raw, bytes) and raw else request.url.path
+
+
 async def audited(
     services: GatewayServices, route: str, request: Request, handler: Handler
 ) -> Response:
@@ -266,6 +275,9 @@ async def audited(
     started = time.perf_counter()
     request_id = uuid.uuid4().hex
     record: dict[str, Any] = {"request_id": request_id, "route": route}
+    client_request_id = request.headers.get(CLIENT_REQUEST_ID_HEADER)
+    if client_request_id is not None:
+        record["client_request_id"] = client_request_id
     try:
         response = await handler(request, request_id, record)
     except ClientError as exc:
@@ -288,6 +300,13 @@ async def audited(
         record["total_ms"] = round((time.perf_counter() - started) * 1000, 3)
         services.audit.write(record)
     response.headers[REQUEST_ID_HEADER] = request_id
+    if client_request_id is not None:
+        # The client's id wins the common header (clients correlate their logs by
+        # it); an upstream's own id, if different, is kept beside it.
+        upstream_id = response.headers.get(CLIENT_REQUEST_ID_HEADER)
+        if upstream_id is not None and upstream_id != client_request_id:
+            response.headers[UPSTREAM_REQUEST_ID_HEADER] = upstream_id
+        response.headers[CLIENT_REQUEST_ID_HEADER] = client_request_id
     return response
 
 
@@ -303,7 +322,7 @@ def passthrough(services: GatewayServices) -> Callable[[Request], Awaitable[Resp
         upstream_started = time.perf_counter()
         upstream = await services.upstream.send(
             request.method,
-            request.url.path,
+            _raw_path(request),
             headers=headers,
             content=content or None,
             params=request.url.query,
