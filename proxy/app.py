@@ -33,6 +33,7 @@ GUARDED = (
     ("/v1/completions", "text"),
     ("/v1/embeddings", "embeddings"),
     ("/v1/responses", "responses"),
+    ("/v1/messages", "messages"),  # Anthropic's Messages API, for upstreams that speak it
 )
 
 
