@@ -174,3 +174,69 @@ class MockUpstream:
         return Response(
             orjson.dumps(reply.body), reply.status, reply.headers, media_type="application/json"
         )
+
+
+def anthropic_message(
+    *blocks: dict[str, Any], stop_reason: str = "end_turn", model: str = "claude-mock"
+) -> dict[str, Any]:
+    """An Anthropic Messages API answer holding ``blocks``."""
+    return {
+        "id": "msg_mock",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": list(blocks),
+        "stop_reason": stop_reason,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 7, "output_tokens": 11},
+    }
+
+
+def anthropic_reply(*blocks: dict[str, Any], stop_reason: str = "end_turn") -> Reply:
+    return Reply(body=anthropic_message(*blocks, stop_reason=stop_reason))
+
+
+def anthropic_events(message: dict[str, Any], *, piece: int = 4) -> list[dict[str, Any]]:
+    """The event stream the Messages API sends for ``message``: text, thinking
+    and tool input cut into ``piece``-character deltas, pings in between."""
+    head = {**message, "content": [], "stop_reason": None, "stop_sequence": None}
+    head["usage"] = {**message["usage"], "output_tokens": 1}
+    events: list[dict[str, Any]] = [{"type": "message_start", "message": head}, {"type": "ping"}]
+    for index, block in enumerate(message["content"]):
+        kind = block["type"]
+        if kind == "text":
+            start = {**block, "text": ""}
+            field, delta_type, text = "text", "text_delta", block["text"]
+        elif kind == "thinking":
+            start = {**block, "thinking": "", "signature": ""}
+            field, delta_type, text = "thinking", "thinking_delta", block["thinking"]
+        elif kind == "tool_use":
+            start, field, delta_type = {**block, "input": {}}, "partial_json", "input_json_delta"
+            text = orjson.dumps(block["input"]).decode()
+        else:
+            start, field, delta_type, text = block, "", "", ""
+        events.append({"type": "content_block_start", "index": index, "content_block": start})
+        for i in range(0, len(text), piece):
+            delta = {"type": delta_type, field: text[i : i + piece]}
+            events.append({"type": "content_block_delta", "index": index, "delta": delta})
+        if kind == "thinking" and block.get("signature"):
+            delta = {"type": "signature_delta", "signature": block["signature"]}
+            events.append({"type": "content_block_delta", "index": index, "delta": delta})
+        events.append({"type": "content_block_stop", "index": index})
+    events.append(
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
+            "usage": {"output_tokens": message["usage"]["output_tokens"]},
+        }
+    )
+    events.append({"type": "message_stop"})
+    return events
+
+
+def sse_reply(events: list[dict[str, Any]]) -> Reply:
+    """SSE with ``event:`` lines, as Anthropic (and the Responses API) write it."""
+    raw = b"".join(
+        b"event: " + e["type"].encode() + b"\ndata: " + orjson.dumps(e) + b"\n\n" for e in events
+    )
+    return Reply(raw=raw, headers={"content-type": "text/event-stream"})
