@@ -8,14 +8,12 @@ from typing import Any
 import anthropic
 import pytest
 
-from sluicegate.proxy import routes
 from sluicegate.proxy.messages_api import (
     assemble_message_events,
     blocked_message,
     decode_message_events,
     message_stream,
 )
-from sluicegate.proxy.messages_stream import buffered_messages_stream
 from tests.conftest import Gateway, GatewayFactory
 from tests.support.servers import (
     MockUpstream,
@@ -56,25 +54,6 @@ def text(value: str) -> dict[str, Any]:
 
 def tool_use(tool_input: dict[str, Any]) -> dict[str, Any]:
     return {"type": "tool_use", "id": "toolu_1", "name": "send", "input": tool_input}
-
-
-@pytest.fixture
-def streams(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Interim wiring until the streaming relay dispatches /v1/messages itself:
-    gateways started after this send its streams to the buffered path. Remove
-    with that change (the tests below then run as they are)."""
-    real = routes.StreamRelay
-
-    class Relay:
-        def __init__(self, services: Any) -> None:
-            self.inner = real(services)
-
-        async def relay(self, request: Any, endpoint: Any, *args: Any) -> Any:
-            if endpoint.kind == "messages":
-                return await buffered_messages_stream(request, endpoint, *args)
-            return await self.inner.relay(request, endpoint, *args)
-
-    monkeypatch.setattr(routes, "StreamRelay", Relay)
 
 
 # Not streamed
@@ -240,6 +219,22 @@ def test_input_block_wherever_text_is(
     with pytest.raises(anthropic.BadRequestError):
         create(gw, messages, **extra)
     assert upstream.requests == []
+
+
+def test_input_scope_applies_but_system_is_always_read(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
+    gw = gateway(POLICY + "input_scope: all_user\n")
+    upstream.push(anthropic_reply(text("ok")))
+    history = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "BLOCKME"},
+        {"role": "user", "content": "go on"},
+    ]
+    assert create(gw, history).content[0].type == "text"  # assistant turns out of scope
+    with pytest.raises(anthropic.BadRequestError):
+        create(gw, history, system="BLOCKME")
+    assert len(upstream.requests) == 1
 
 
 def test_input_redaction_reaches_upstream_in_place(
@@ -433,7 +428,6 @@ TOOL_MESSAGE = anthropic_message(
 )
 
 
-@pytest.mark.usefixtures("streams")
 def test_stream_allowed(gateway: GatewayFactory, upstream: MockUpstream) -> None:
     gw = gateway(POLICY)
     upstream.push(sse_reply(anthropic_events(anthropic_message(text("Hello there, world.")))))
@@ -445,7 +439,6 @@ def test_stream_allowed(gateway: GatewayFactory, upstream: MockUpstream) -> None
     assert upstream.requests[0].body["stream"] is True
 
 
-@pytest.mark.usefixtures("streams")
 def test_stream_redacts_text_thinking_and_tool_input(
     gateway: GatewayFactory, upstream: MockUpstream
 ) -> None:
@@ -463,7 +456,6 @@ def test_stream_redacts_text_thinking_and_tool_input(
     assert [e.type for e in events][-1] == "message_stop"
 
 
-@pytest.mark.usefixtures("streams")
 def test_stream_block_ends_well_formed(gateway: GatewayFactory, upstream: MockUpstream) -> None:
     gw = gateway(POLICY)
     upstream.push(sse_reply(anthropic_events(anthropic_message(text("one BLOCKME two")))))
@@ -486,7 +478,6 @@ def test_stream_block_ends_well_formed(gateway: GatewayFactory, upstream: MockUp
     assert "BLOCKME" not in str(events)
 
 
-@pytest.mark.usefixtures("streams")
 def test_stream_input_block(gateway: GatewayFactory, upstream: MockUpstream) -> None:
     gw = gateway(POLICY)
     with (
@@ -499,7 +490,6 @@ def test_stream_input_block(gateway: GatewayFactory, upstream: MockUpstream) -> 
     assert upstream.requests == []
 
 
-@pytest.mark.usefixtures("streams")
 @pytest.mark.parametrize(
     "events",
     [
