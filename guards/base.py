@@ -9,7 +9,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 
 import anyio.to_thread
 
-__all__ = ["Finding", "Guard", "GuardResult", "ModelGuard", "Span", "SyncGuard"]
+__all__ = ["Finding", "Guard", "GuardResult", "IncrementalGuard", "ModelGuard", "Span", "SyncGuard"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +48,23 @@ class Guard(Protocol):
 
     async def scan(self, texts: Sequence[str]) -> list[GuardResult]:
         """Score a batch of texts; one result per text, in the same order."""
+        ...
+
+
+@runtime_checkable
+class IncrementalGuard(Protocol):
+    """A guard that can tell how much of a growing text (a streamed answer) is settled."""
+
+    def settled(self, text: str) -> int:
+        """The length of the longest prefix of ``text`` such that, whatever is
+        appended later, every finding inside it is already reported now (same
+        span, same category) and no new finding can start inside it or reach
+        into it. ``len(text)`` when nothing at the end could still grow into or
+        change a finding, 0 when everything could. A finding that ends exactly
+        at the end is not settled: "bob@example.com" may go on with ".uk".
+        Scores of span-less findings are not covered: a guard that cannot tell
+        (a classifier) does not implement this. Cheap and synchronous: it runs
+        on every streamed chunk, on the normalised text."""
         ...
 
 

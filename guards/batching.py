@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from .base import Guard, GuardResult
+from .base import Guard, GuardResult, IncrementalGuard
 
 __all__ = ["MicroBatchingGuard"]
 
@@ -37,6 +37,10 @@ class MicroBatchingGuard:
         self.inner = inner
         self.name = inner.name
         self.categories = inner.categories
+        # Incremental exactly when the wrapped guard is: an instance attribute,
+        # so ``isinstance(self, IncrementalGuard)`` answers for the inner guard.
+        if isinstance(inner, IncrementalGuard):
+            self.settled = inner.settled
         self.max_batch = max_batch
         self.max_wait_s = max_wait_ms / 1000
         self.max_concurrent = max_concurrent

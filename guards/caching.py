@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from cachetools import TTLCache
 
-from .base import Guard, GuardResult
+from .base import Guard, GuardResult, IncrementalGuard
 
 __all__ = ["CachingGuard"]
 
@@ -30,6 +30,10 @@ class CachingGuard:
         self.inner = inner
         self.name = inner.name
         self.categories = inner.categories
+        # Incremental exactly when the wrapped guard is: an instance attribute,
+        # so ``isinstance(self, IncrementalGuard)`` answers for the inner guard.
+        if isinstance(inner, IncrementalGuard):
+            self.settled = inner.settled
         self._cache: TTLCache[bytes, GuardResult] = TTLCache(max_entries, ttl_s, timer=clock)
         self.hits = 0
         self.misses = 0

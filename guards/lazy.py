@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 import anyio.to_thread
 
-from .base import Guard, GuardResult
+from .base import Guard, GuardResult, IncrementalGuard
 from .errors import GuardError
 
 __all__ = ["LazyGuard"]
@@ -55,6 +55,10 @@ class LazyGuard:
                 )
                 raise GuardError(self._failure)
             self._guard = guard
+            # Incremental once loaded, if the guard is: until then nothing is
+            # known about it, and a stream holds its text for window checks.
+            if isinstance(guard, IncrementalGuard):
+                self.settled = guard.settled
             return guard
 
     async def aclose(self) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .base import Finding, Guard, GuardResult
+from .base import Finding, Guard, GuardResult, IncrementalGuard
 from .errors import GuardConfigError, GuardError
 
 __all__ = ["CategoryMapGuard", "UnavailableGuard"]
@@ -32,6 +32,11 @@ class CategoryMapGuard:
         self.table = {label: tuple(names) for label, names in table.items()}
         mapped = [n for names in self.table.values() for n in names]
         self.categories = tuple(dict.fromkeys([*inner.categories, *self.table, *mapped]))
+        # Incremental exactly when the wrapped guard is (mapped findings keep
+        # their spans): an instance attribute, so ``isinstance(self,
+        # IncrementalGuard)`` answers for the inner guard.
+        if isinstance(inner, IncrementalGuard):
+            self.settled = inner.settled
 
     async def scan(self, texts: Sequence[str]) -> list[GuardResult]:
         return [self._map(result) for result in await self.inner.scan(texts)]

@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .base import Finding, Guard, GuardResult, SyncGuard
+from .base import Finding, Guard, GuardResult, IncrementalGuard, SyncGuard
 from .unicode import NormalizedText, normalize
 
 __all__ = ["GuardCall", "GuardOutcome", "GuardRunner"]
@@ -59,6 +59,28 @@ class GuardRunner:
             for i, outcome in enumerate(outcomes):
                 reports[i][outcome.guard] = _to_original(outcome, normalized[i])
         return reports
+
+    def settled(self, guards: Sequence[Guard], text: str) -> int | None:
+        """How much of the original ``text`` every guard in ``guards`` has settled
+        (see :class:`.base.IncrementalGuard`): the least of their answers, or None
+        when one of them cannot tell. Guards judge the normalised text, cut
+        before any tail whose normal form appended text could change; their
+        answer is mapped back onto ``text``. Runs inline: it is meant for every
+        streamed chunk and costs about what a scan of the same guards does."""
+        incremental = [guard for guard in guards if isinstance(guard, IncrementalGuard)]
+        if len(incremental) < len(guards):
+            return None
+        normalized = normalize(text)
+        stable = normalized.stable_length()
+        scanned = normalized.text[:stable]
+        settled = stable
+        for guard in incremental:
+            try:
+                answer = guard.settled(scanned)
+            except Exception:  # a broken guard holds everything; its scan reports why
+                answer = 0
+            settled = min(settled, max(answer, 0))
+        return normalized.original_offset(settled)
 
 
 def _inline(guard: SyncGuard, texts: list[str]) -> list[GuardOutcome]:

@@ -32,6 +32,7 @@ What changes, in order:
 from __future__ import annotations
 
 import re
+import string
 import types
 import unicodedata
 from bisect import bisect_right
@@ -97,6 +98,57 @@ class NormalizedText:
             pos = self._map.origin(span.start)[0] if span.start < size else len(self.original)
             return Span(pos, pos)
         return Span(self._map.origin(span.start)[0], self._map.origin(span.end - 1)[1])
+
+    def stable_length(self) -> int:
+        """How much of :attr:`text` no appended text can change, in its
+        characters or in the original characters behind them.
+
+        Held back: the last character with its marks (any mark appended to it
+        recomposes it, "e" + U+0301 is "é", and every ASCII character has some
+        mark whose NFKC changes the pair); a run of invisibles at the end, tags
+        included (they belong to the next kept character, and a tag run may go
+        on); and a run of look-alike letters at the end that no ASCII letter
+        has folded yet (Cyrillic "\\u0440\\u0430" folds to "pa" once "ypal" follows).
+        """
+        kept = self._normalized_before(_stable_original(self.original))
+        start = kept
+        while start > 0 and self.text[start - 1] in _RUN_LETTERS:
+            start -= 1
+        # Conservative: the run is held even where what follows it cannot join it.
+        if any(c in _LOOKALIKE_SET for c in self.text[start:kept]):
+            return start
+        return kept
+
+    def original_offset(self, index: int) -> int:
+        """Where the first ``index`` characters of :attr:`text` end in the
+        original: the start of the original characters behind character
+        ``index`` (dropped invisibles before it included)."""
+        if not 0 <= index <= len(self.text):
+            raise ValueError(f"offset {index} outside normalised text of length {len(self.text)}")
+        if index == len(self.text):
+            return len(self.original)
+        return index if self._map is None else self._map.origin(index)[0]
+
+    def _normalized_before(self, end: int) -> int:
+        """How many characters of :attr:`text` come wholly from ``original[:end]``."""
+        if self._map is None:
+            return end
+        offsets = self._map
+        return bisect_right(range(len(self.text)), end, key=lambda i: offsets.origin(i)[1])
+
+
+def _stable_original(text: str) -> int:
+    """The start of the tail of ``text`` whose normal form appending can change."""
+    end = len(text)
+    while end > 0 and _INVISIBLE_RUN.fullmatch(text, end - 1, end) is not None:
+        end -= 1
+    if end < len(text):
+        # Invisibles cut the chunk before them off: a mark appended after them
+        # starts a chunk of its own. Only they (and a tag run among them) move.
+        return end
+    while end > 0 and _continues(text[end - 1]):
+        end -= 1
+    return max(end - 1, 0)
 
 
 # Default_Ignorable_Code_Point (Unicode DerivedCoreProperties) plus the interlinear
@@ -178,6 +230,8 @@ _HOMOGLYPHS = types.MappingProxyType(
     )
 )
 _LOOKALIKES = "".join(chr(code) for code in _HOMOGLYPHS)
+_LOOKALIKE_SET = frozenset(_LOOKALIKES)
+_RUN_LETTERS = frozenset(string.ascii_letters) | _LOOKALIKE_SET
 _ANY_LOOKALIKE = re.compile(f"[{_LOOKALIKES}]")
 _ASCII_LETTER = re.compile("[A-Za-z]")
 # A maximal run of ASCII letters and look-alikes that holds both kinds. The

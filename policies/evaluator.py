@@ -63,6 +63,19 @@ class PolicyEvaluator:
             evaluations.append(Evaluation(decision, outcomes, escalation, spans))
         return evaluations
 
+    def settled(self, policy: Policy, stage: Stage, text: str) -> int | None:
+        """How much of ``text`` (a streamed answer so far) the guards of ``stage``
+        have settled, as :meth:`GuardRunner.settled`: findings, and so the
+        decision's spans, cannot change inside it. None when a guard that could
+        run cannot tell (a model guard, an unavailable optional one): then only
+        window checks are safe. Escalation guards count when a rule of the
+        stage can escalate; costly guards count even where ``short_circuit``
+        might skip them."""
+        bindings = list(policy.guards_for(stage))
+        if any(rule.action is Action.ESCALATE for rule in policy.rules_for(stage)):
+            bindings.extend(policy.escalation_guards(stage))
+        return self.runner.settled([b.guard for b in bindings], text)
+
     async def _scan(
         self, policy: Policy, stage: Stage, texts: Sequence[str], request: RequestInfo
     ) -> list[dict[str, GuardOutcome]]:

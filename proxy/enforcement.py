@@ -144,6 +144,11 @@ class GuardStage:
         )
         return StageOutcome(self.stage, policy, bundles, tuple(evaluations))
 
+    def settled(self, policy: Policy, text: str) -> int | None:
+        """How much of ``text`` this stage's guards have settled; see
+        :meth:`PolicyEvaluator.settled`. For streaming: release up to it."""
+        return self.evaluator.settled(policy, self.stage, text)
+
 
 class InputGuardStage(GuardStage):
     """Checks what the client sends, before anything goes upstream."""
