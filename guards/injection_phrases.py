@@ -672,7 +672,16 @@ _MARKERS: tuple[Phrase, ...] = (
         r"(?:\s+(?:prompt|message|override))?\s*:?[ \t]*$",
     ),
     Phrase("*", DELIM, 0.5, r"(?m)^[ \t]*(?:system|developer)(?:\s+(?:prompt|message))?\s*:"),
-    Phrase("*", DELIM, 0.7, r"\[(?:system|admin)\](?:\(#\w+\))?|</?(?:system|system_prompt|sys)>"),
+    # A <system> tag opens a forged frame; "a <system> tag" names one, as agent
+    # frameworks' own prompts do when they warn the model about forged frames
+    # (pydantic-ai's retry prompt): a tag followed by the word "tag(s)" is not
+    # matched. RE2 has no lookahead, so the next word is spelled out as "not tag".
+    Phrase(
+        "*", DELIM, 0.7,
+        r"\[(?:system|admin)\](?:\(#\w+\))?"
+        r"|</?(?:system|system_prompt|sys)>"
+        r"(?:$|\S|\s+(?:$|[^t\s]|t(?:$|[^a])|ta(?:$|[^g])|tag[^s\s.,;:!?)]|tags\w))",
+    ),
     Phrase(
         "*", DELIM, 0.75,
         r"(?-i:(?:BEGIN|START) (?:SYSTEM|ADMIN|NEW|DEVELOPER) (?:PROMPT|INSTRUCTIONS|MESSAGE))"
