@@ -32,6 +32,7 @@ import re2
 
 from .base import Finding, Span, SyncGuard
 from .injection_phrases import LANGUAGES, PHRASES, Language, Phrase
+from .partial import PrefixClosure, widen
 from .unicode import normalize
 
 __all__ = ["InjectionGuard"]
@@ -41,11 +42,12 @@ ENCODED = "encoded_payload"
 # Hex written as ``\x41`` escapes or as spaced pairs, and runs of the base64 alphabet
 # (standard and URL-safe, plain hex included); 16 characters at least, which skips
 # ordinary words. RE2, because Python's re spends ~70 µs per kB trying every position.
-_BLOB = re2.compile(
+_BLOB_PATTERN = (
     r"(?:\\x[0-9A-Fa-f]{2}){8,}"
     r"|(?:[0-9A-Fa-f]{2}[ :]){8,}[0-9A-Fa-f]{2}"
     r"|[A-Za-z0-9+/_-]{16,}={0,2}"
 )
+_BLOB = re2.compile(_BLOB_PATTERN)
 _HEX = re.compile(r"(?:0x)?(?:[0-9A-Fa-f]{2})+")
 _ENCODED_BONUS = 0.05
 _MAX_DEPTH = 2  # a blob inside a blob is decoded once more, no further
@@ -91,12 +93,33 @@ class InjectionGuard(SyncGuard):
             self._set.Add(phrase.pattern)
         self._set.Compile()
         self._patterns = tuple(re2.compile(phrase.pattern, options) for phrase in self._phrases)
+        # For ``settled``: where any phrase or blob could still start or grow.
+        every = [phrase.pattern for phrase in self._phrases]
+        if settings.decode_payloads:
+            every.append(_BLOB_PATTERN)
+        self._closures = PrefixClosure.of_many(every, ignore_case=True)
 
     def scan_one(self, text: str) -> tuple[Finding, ...]:
         findings = list(self._phrase_findings(text))
         if self.settings.decode_payloads:
             findings.extend(self._payload_findings(text, depth=1))
         return tuple(_strongest(findings))
+
+    def settled(self, text: str) -> int:
+        """Up to the first place a phrase or an encoded blob could still start
+        or grow (the last word of prose may be a blob's start), moved back over
+        matches straddling it: overlapping findings of a category collapse into
+        the strongest, which a later match may be."""
+        if self._closures is None:
+            return 0
+        held = min((c.held_from(text) for c in self._closures), default=len(text))
+        if held == len(text):
+            return held
+        hits = self._set.Match(text) or ()
+        spans = [m.span() for i in hits for m in self._patterns[i].finditer(text)]
+        if self.settings.decode_payloads:
+            spans.extend(m.span() for m in _BLOB.finditer(text))
+        return widen(held, spans)
 
     def _phrase_findings(self, text: str) -> Iterator[Finding]:
         hits = self._set.Match(text)

@@ -18,6 +18,7 @@ from typing import TypeAlias
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .base import Finding, Span, SyncGuard
+from .partial import python_twin
 
 __all__ = ["KeywordGuard"]
 
@@ -126,6 +127,9 @@ class KeywordGuard(SyncGuard):
         }
         every_phrase = set().union(*by_category.values())
         self._pattern = re.compile(_trie_pattern(every_phrase, settings.whole_words), flags)
+        # Its twin holds the longest tail that could still become a phrase,
+        # and a phrase at the end until the word edge after it is known.
+        self._twin = python_twin(self._pattern.pattern, flags)
         # With one category every match is in it; otherwise a match is tested
         # against each category's own pattern, which is exact whatever case
         # folding did to the matched text.
@@ -148,6 +152,13 @@ class KeywordGuard(SyncGuard):
                 if pattern.fullmatch(found):
                     findings.append(Finding(category, 1.0, span))
         return tuple(findings)
+
+
+    def settled(self, text: str) -> int:
+        """Up to the longest tail that is the start of some phrase, or a phrase
+        whose word edge is not known yet. Matches never overlap, so a match the
+        held point falls inside cannot be cut short by what comes after it."""
+        return self._twin.held_from(text)
 
 
 def _trie_pattern(phrases: Iterable[str], whole_words: bool) -> str:

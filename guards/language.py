@@ -90,6 +90,9 @@ class LanguageGuard(SyncGuard):
     probability that the text is English and ``scores["lang.unknown"]`` that it is
     in no listed language. Text with too few letters yields ``unknown`` at 1.0.
     A text longer than ``max_chars`` scores the average of its head and tail.
+
+    Not incremental (no ``settled``): its findings have no spans, and every
+    character appended moves every probability, so no prefix is ever settled.
     """
 
     Settings = LanguageSettings

@@ -32,6 +32,7 @@ from stdnum.it import codicefiscale
 from stdnum.us import ssn
 
 from .base import Finding, SyncGuard
+from .partial import Twin, held_from, python_twin, widen
 from .spans import Candidate, best_non_overlapping
 
 __all__ = ["PIIGuard", "PIIGuardSettings"]
@@ -231,10 +232,12 @@ class PIIGuard(SyncGuard):
         # one. Most prompts then run no Python pattern at all.
         self._gate = re2.Set.SearchSet()
         self._detectors: list[tuple[str, re.Pattern[str], _Check]] = []
+        self._twins: list[Twin] = []  # for ``settled``, one per detector
         for category, gate, pattern, check in candidates:
             if category in enabled:
                 self._gate.Add(gate)
                 self._detectors.append((category, re.compile(pattern), check))
+                self._twins.append(python_twin(pattern))
         self._gate.Compile()
 
     def scan_one(self, text: str) -> tuple[Finding, ...]:
@@ -256,6 +259,19 @@ class PIIGuard(SyncGuard):
                     start, (length, score) = m.start(), accepted
                     found.append((_PRIORITY[category], start, start + length, category, score))
         return best_non_overlapping(found) if found else ()
+
+    def settled(self, text: str) -> int:
+        """Up to the first place a candidate could still start or change (an
+        email's domain going on, a card number's next digit group), moved back
+        over candidates that straddle it: they compete for characters with
+        whatever comes next. Validators judge only complete candidates, so a
+        digit run is held while its shape could still match, whatever Luhn says."""
+        held = held_from(self._twins, text)
+        if held == len(text):
+            return held
+        hits = self._gate.Match(text.encode("utf-8", "surrogatepass"))
+        spans = [m.span() for i in hits or () for m in self._detectors[i][1].finditer(text)]
+        return widen(held, spans)
 
     def _phone_check(self, candidate: str) -> tuple[int, float] | None:
         """1.0 for a valid number written as its region writes it; 0.5 for a

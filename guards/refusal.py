@@ -27,6 +27,7 @@ import re2
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .base import Finding, Span, SyncGuard
+from .partial import PrefixClosure
 from .refusal_phrases import NOT_AFTER, PHRASES, UNSPACED
 
 __all__ = ["RefusalGuard"]
@@ -82,6 +83,10 @@ class RefusalGuard(SyncGuard):
             for category, strength, pattern in PHRASES[code]:
                 tiers.setdefault((category, strength), []).append(f"{edge}(?:{pattern})")
         self._not_after = re.compile(NOT_AFTER, re.IGNORECASE)
+        # One twin for every phrase of every tier: ``settled`` only needs the
+        # first place any of them could still match.
+        every = "|".join(f"(?:{p})" for patterns in tiers.values() for p in patterns)
+        self._closure = PrefixClosure.of_re2(f"(?:{every})(?:\\s+but)?", ignore_case=True)
         options = re2.Options()
         options.case_sensitive = False
         options.never_capture = True
@@ -109,6 +114,21 @@ class RefusalGuard(SyncGuard):
                 position = 1.0 if start < self._lead else math.sqrt(self._lead / start)
                 findings.append(Finding(category, strength * position, Span(start, end)))
         return tuple(findings)
+
+
+    def settled(self, text: str) -> int:
+        """Up to the first place a phrase could still match, or a phrase whose
+        end is not judged yet: its next character (a longer word) or a " but"
+        after it (an idiom, ``NOT_AFTER``) may still come. Both are prefixes of
+        a phrase followed by " but", which one end-anchored RE2 pattern finds."""
+        if self._closure is None:
+            return 0
+        held = self._closure.held_from(text)
+        # A match there may begin with the separator before a phrase, which
+        # scan_one drops from the span: the finding would start after it.
+        if held < len(text) and not _is_word(text[held]):
+            held += 1
+        return held
 
 
 def _is_word(char: str) -> bool:

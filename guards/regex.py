@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .base import Finding, Span, SyncGuard
 from .errors import GuardConfigError
+from .partial import Twin, re2_twin
 
 __all__ = ["RegexGuard"]
 
@@ -92,6 +93,11 @@ class RegexGuard(SyncGuard):
                 regexp = _compile(name, category, prefix + pattern, pattern, options, field)
                 compiled.append((category, regexp))
         self._patterns = tuple(compiled)
+        # Twins for ``settled``; None where the regex package cannot read the
+        # RE2 pattern, which then holds the whole text back.
+        self._twins: tuple[Twin | None, ...] = tuple(
+            re2_twin(regexp.pattern) for _, regexp in compiled
+        )
         # Most texts match nothing: one pass of the union answers that, where
         # one pass per pattern would be needed otherwise. The union only filters;
         # spans come from the separate patterns, which may overlap.
@@ -115,6 +121,14 @@ class RegexGuard(SyncGuard):
                 if end > start:  # zero-width matches (``\b``) mark no text
                     findings.append(Finding(category, 1.0, Span(start, end)))
         return tuple(findings)
+
+
+    def settled(self, text: str) -> int:
+        """Up to the first place one of the patterns could still match or change.
+        A pattern with no twin holds everything: nothing is known about it."""
+        if None in self._twins:
+            return 0
+        return min((t.held_from(text) for t in self._twins if t is not None), default=len(text))
 
 
 def _compile(

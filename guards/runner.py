@@ -65,22 +65,25 @@ class GuardRunner:
         (see :class:`.base.IncrementalGuard`): the least of their answers, or None
         when one of them cannot tell. Guards judge the normalised text, cut
         before any tail whose normal form appended text could change; their
-        answer is mapped back onto ``text``. Runs inline: it is meant for every
-        streamed chunk and costs about what a scan of the same guards does."""
+        answer is mapped back onto ``text``, and the last character is never
+        settled (see :meth:`NormalizedText.stable`). Runs inline: it is meant for every
+        streamed chunk, with no thread hop."""
         incremental = [guard for guard in guards if isinstance(guard, IncrementalGuard)]
         if len(incremental) < len(guards):
             return None
+        if not incremental:
+            return len(text)  # nothing reads it, so nothing to hold back
         normalized = normalize(text)
-        stable = normalized.stable_length()
-        scanned = normalized.text[:stable]
-        settled = stable
+        judged, most = normalized.stable()
+        scanned = normalized.text[:judged]
+        settled = judged
         for guard in incremental:
             try:
                 answer = guard.settled(scanned)
             except Exception:  # a broken guard holds everything; its scan reports why
                 answer = 0
             settled = min(settled, max(answer, 0))
-        return normalized.original_offset(settled)
+        return min(normalized.original_offset(settled), most)
 
 
 def _inline(guard: SyncGuard, texts: list[str]) -> list[GuardOutcome]:

@@ -20,9 +20,11 @@ from collections.abc import Callable, Iterator
 from typing import Literal, TypeAlias, get_args
 
 import re2
+import regex
 from pydantic import BaseModel, ConfigDict, Field
 
 from .base import Finding, SyncGuard
+from .partial import Twin, held_from, python_twin, widen
 from .spans import Candidate, best_non_overlapping
 
 __all__ = ["SecretsGuard", "SecretsGuardSettings"]
@@ -178,6 +180,11 @@ class SecretsGuard(SyncGuard):
         self._threshold = settings.entropy_threshold
         self._gate = re2.Set.SearchSet()
         self._finders: list[tuple[int, str, _Finder]] = []
+        # For ``settled``: a twin per pattern, and the whole matches (not the
+        # value groups) per finder, which are what can straddle the held point.
+        self._twins: list[Twin] = []
+        self._spans: list[_Finder] = []
+        self._pem = False
         checks: dict[str, Callable[[str], float]] = {
             "jwt": _jwt_score,
             "openai_api_key": _openai_score,
@@ -185,26 +192,34 @@ class SecretsGuard(SyncGuard):
             "high_entropy": self._entropy_score,
         }
 
-        def add(category: str, gate: str, finder: _Finder) -> None:
+        def add(category: str, gate: str, finder: _Finder, pattern: str | None = None) -> None:
             # Ranks are doubled so that shadows slot in just before high_entropy.
             rank = 2 * DETECTORS.index(category or "high_entropy") - (not category)
             self._gate.Add(gate)
             self._finders.append((rank, category, finder))
+            if pattern is None:  # a PEM block
+                self._pem = True
+                self._spans.append(finder)
+                return
+            caseless = category in _CASELESS
+            self._twins.append(python_twin(pattern, regex.ASCII | regex.IGNORECASE * caseless))
+            self._spans.append(_matches(pattern, None, caseless=caseless, whole=True))
 
         if "private_key" in enabled:
             add("private_key", r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY", _pem_blocks(private=True))
         for category, (gate, pattern) in _PATTERNS.items():
             if category in enabled:
                 caseless = category in _CASELESS
-                add(category, gate, _matches(pattern, checks.get(category), caseless=caseless))
+                finder = _matches(pattern, checks.get(category), caseless=caseless)
+                add(category, gate, finder, pattern)
         if "high_entropy" in enabled:
             # Certificates, public keys and data URIs are long base64, no secret.
             add(_SHADOW, r"-----BEGIN ", _pem_blocks(private=False))
-            add(_SHADOW, r";base64,", _matches(_DATA_URI, None))
+            add(_SHADOW, r";base64,", _matches(_DATA_URI, None), _DATA_URI)
             n = settings.min_token_length
             token = rf"(?<![\w+/=-])[A-Za-z0-9+/_-]{{{n},1024}}+={{0,2}}+(?![\w+/=-])"
             gate = rf"[A-Za-z0-9+/_-]{{{min(n, 64)}}}"  # RE2 caps counts at 1000
-            add("high_entropy", gate, _matches(token, checks["high_entropy"]))
+            add("high_entropy", gate, _matches(token, checks["high_entropy"]), token)
         self._gate.Compile()
 
     def scan_one(self, text: str) -> tuple[Finding, ...]:
@@ -218,6 +233,19 @@ class SecretsGuard(SyncGuard):
             rank, category, finder = self._finders[index]
             found.extend((rank, start, end, category, score) for start, end, score in finder(text))
         return best_non_overlapping(found, drop=frozenset({_SHADOW})) if found else ()
+
+    def settled(self, text: str) -> int:
+        """Up to the first place a key could still start or change (the last
+        word of prose could be the start of a random token; an open PEM block
+        holds from its BEGIN line), moved back over matches straddling it."""
+        held = held_from(self._twins, text)
+        if self._pem:
+            held = min(held, _pem_open(text))
+        if held == len(text):
+            return held
+        hits = self._gate.Match(text.encode("utf-8", "surrogatepass"))
+        spans = [(a, b) for i in hits or () for a, b, _ in self._spans[i](text)]
+        return widen(held, spans)
 
     def _entropy_score(self, token: str) -> float:
         """Above the threshold, how close the token comes to the most entropy a
@@ -252,7 +280,11 @@ def _assigned_score(value: str) -> float:
 
 
 def _matches(
-    pattern: str, check: Callable[[str], float] | None, *, caseless: bool = False
+    pattern: str,
+    check: Callable[[str], float] | None,
+    *,
+    caseless: bool = False,
+    whole: bool = False,
 ) -> _Finder:
     compiled = re.compile(pattern, re.ASCII)
     folding = re.compile(pattern, re.ASCII | re.IGNORECASE) if caseless else compiled
@@ -266,12 +298,37 @@ def _matches(
             if len(scanned) != len(text):
                 scanned, scanner = text, folding
         for m in scanner.finditer(scanned):
+            if whole:  # every match's own span, checked or not: for ``settled``
+                yield *m.span(), 1.0
+                continue
             start, end = m.span(next((g for g in groups if m[g] is not None), 0))
             score = check(text[start:end]) if check else 1.0
             if score:
                 yield start, end, score
 
     return find
+
+
+_PEM_BEGIN_TWIN = python_twin(_PEM_BEGIN.pattern)
+
+
+def _pem_open(text: str) -> int:
+    """Where the first PEM block starts that appended text could still change:
+    a BEGIN line being written, or one no END line of its label closes yet
+    (its body may go on, or an END may turn a cut-short key into a whole one)."""
+    held = _PEM_BEGIN_TWIN.held_from(text)
+    for begin in _PEM_BEGIN.finditer(text, 0, held):
+        body = _PEM_BODY.match(text, begin.end())
+        stop = body.end() if body else begin.end()
+        end = _PEM_END.search(text, begin.end())
+        closed = (
+            end is not None
+            and end[1] == begin[1]
+            and _BLANK.fullmatch(text, stop, end.start()) is not None
+        )
+        if not closed or end is None or end.end() >= len(text):
+            return begin.start()
+    return held
 
 
 def _pem_blocks(*, private: bool) -> _Finder:

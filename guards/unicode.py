@@ -99,25 +99,51 @@ class NormalizedText:
             return Span(pos, pos)
         return Span(self._map.origin(span.start)[0], self._map.origin(span.end - 1)[1])
 
-    def stable_length(self) -> int:
-        """How much of :attr:`text` no appended text can change, in its
-        characters or in the original characters behind them.
+    def stable(self) -> tuple[int, int]:
+        """What appended text cannot change: ``(judged, settled)``.
 
-        Held back: the last character with its marks (any mark appended to it
-        recomposes it, "e" + U+0301 is "é", and every ASCII character has some
-        mark whose NFKC changes the pair); a run of invisibles at the end, tags
-        included (they belong to the next kept character, and a tag run may go
-        on); and a run of look-alike letters at the end that no ASCII letter
-        has folded yet (Cyrillic "\\u0440\\u0430" folds to "pa" once "ypal" follows).
+        ``judged`` is how much of :attr:`text` is sure to begin the normal form
+        of any longer text: guards may judge that much. It stops before a last
+        character that a mark appended to it would recompose ("e" and U+0301
+        are "é"; ASCII digits, spaces and most punctuation stay first), before
+        a trailing tag run (it may go on), and before a trailing run of
+        look-alike letters that no ASCII letter has folded yet (Cyrillic
+        "\\u0440\\u0430" folds to "pa" once "ypal" follows).
+
+        ``settled`` is how much of :attr:`original` may be called settled at
+        most: never the last character and its marks (a mark appended to any
+        character moves where its normal form maps back to) nor trailing
+        invisibles (they belong to the next kept character).
         """
-        kept = self._normalized_before(_stable_original(self.original))
-        start = kept
+        original = self.original
+        end = len(original)
+        while end > 0 and _INVISIBLE_RUN.fullmatch(original, end - 1, end) is not None:
+            end -= 1
+        if end < len(original):
+            # Invisibles cut the chunk before them off: a mark appended after
+            # them starts a chunk of its own. Only a tag run among them moves.
+            tags = _TAG_TEXT.search(original, end) is not None
+            judged = self._normalized_before(end) if tags else len(self.text)
+            return self._unfolded(judged), end
+        base = end
+        while base > 0 and _continues(original[base - 1]):
+            base -= 1
+        base = max(base - 1, 0)
+        if base == end - 1 and original[base] in _EXTENSIBLE:
+            judged = len(self.text)
+        else:
+            judged = self._normalized_before(base)
+        return self._unfolded(judged), base
+
+    def _unfolded(self, judged: int) -> int:
+        """``judged``, or the start of a run of letters ending there that holds
+        an unfolded look-alike (held even where what follows cannot join it)."""
+        start = judged
         while start > 0 and self.text[start - 1] in _RUN_LETTERS:
             start -= 1
-        # Conservative: the run is held even where what follows it cannot join it.
-        if any(c in _LOOKALIKE_SET for c in self.text[start:kept]):
+        if any(c in _LOOKALIKE_SET for c in self.text[start:judged]):
             return start
-        return kept
+        return judged
 
     def original_offset(self, index: int) -> int:
         """Where the first ``index`` characters of :attr:`text` end in the
@@ -137,18 +163,9 @@ class NormalizedText:
         return bisect_right(range(len(self.text)), end, key=lambda i: offsets.origin(i)[1])
 
 
-def _stable_original(text: str) -> int:
-    """The start of the tail of ``text`` whose normal form appending can change."""
-    end = len(text)
-    while end > 0 and _INVISIBLE_RUN.fullmatch(text, end - 1, end) is not None:
-        end -= 1
-    if end < len(text):
-        # Invisibles cut the chunk before them off: a mark appended after them
-        # starts a chunk of its own. Only they (and a tag run among them) move.
-        return end
-    while end > 0 and _continues(text[end - 1]):
-        end -= 1
-    return max(end - 1, 0)
+#: ASCII characters that no appended mark recomposes: the normal form of one
+#: followed by marks still starts with it (tests/guards/test_unicode.py checks)
+_EXTENSIBLE = frozenset("\t\n\r !\"#$%&'()*+,-./0123456789:;?@[\\]^_`{|}~")
 
 
 # Default_Ignorable_Code_Point (Unicode DerivedCoreProperties) plus the interlinear
