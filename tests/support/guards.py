@@ -50,6 +50,19 @@ class TriggerGuard:
         return results
 
 
+    def settled(self, text: str) -> int:
+        """Incremental (:class:`sluicegate.guards.base.IncrementalGuard`): held
+        from the longest tail that is the start of a trigger (a whole trigger
+        at the end included)."""
+        held = len(text)
+        for trigger in self.settings.triggers:
+            for start in range(max(0, len(text) - len(trigger)), len(text)):
+                if trigger.startswith(text[start:]):
+                    held = min(held, start)
+                    break
+        return held
+
+
 def trigger_registry() -> GuardRegistry:
     registry = default_registry()
     registry.register(GuardType("trigger", __name__, "TriggerGuard"))
