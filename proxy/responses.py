@@ -18,12 +18,14 @@ from .upstream import HOP_BY_HOP
 __all__ = [
     "BLOCKED_HEADER",
     "CLIENT_REQUEST_ID_HEADER",
+    "CONTENT_POLICY_NOTE",
     "DECISION_HEADER",
     "REQUEST_ID_HEADER",
     "UPSTREAM_REQUEST_ID_HEADER",
     "blocked_completion",
     "blocked_stream",
     "combined_label",
+    "content_policy_error",
     "error_response",
     "json_response",
     "upstream_error_or_raw",
@@ -35,6 +37,9 @@ DECISION_HEADER = "x-sluicegate-decision"
 BLOCKED_HEADER = "x-sluicegate-blocked"  # "input" or "output": which stage withheld content
 CLIENT_REQUEST_ID_HEADER = "x-request-id"  # the client's own id, echoed back
 UPSTREAM_REQUEST_ID_HEADER = "x-upstream-request-id"
+
+
+_NO_USAGE = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
 
 
 def json_response(
@@ -54,6 +59,31 @@ def error_response(
 ) -> Response:
     body = openai_error(message, error_type=error_type, code=code, param=param)
     return json_response(body, status_code, headers)
+
+
+# Clients map a content-policy 400 to their content-filter exception by its
+# code and by wording in its message (the error string is all some of them
+# read): LiteLLM's OpenAI path looks for this sentence, its Azure path for
+# "content_policy_violation", pydantic-ai (for Azure clients) for the code
+# content_filter, and Azure-aware tools for innererror.code. See README, Decisions.
+CONTENT_POLICY_NOTE = (
+    "Your request was rejected as a result of the safety system (content_policy_violation)."
+)
+
+
+def content_policy_error(
+    message: str, *, param: str | None, headers: dict[str, str] | None = None
+) -> Response:
+    """The 400 for a blocked input, shaped like Azure OpenAI's content-filter
+    error so that SDKs raise their content-policy exception for it."""
+    body = openai_error(
+        f"{message} {CONTENT_POLICY_NOTE}",
+        error_type="invalid_request_error",
+        code="content_filter",
+        param=param,
+    )
+    body["error"]["innererror"] = {"code": "ResponsibleAIPolicyViolation"}
+    return json_response(body, 400, headers)
 
 
 def blocked_completion(kind: str, request_id: str, model: str, message: str) -> dict[str, Any]:
@@ -94,7 +124,7 @@ def blocked_completion(kind: str, request_id: str, model: str, message: str) -> 
             "choices": [
                 {"index": 0, "text": message, "logprobs": None, "finish_reason": "content_filter"}
             ],
-            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+            "usage": dict(_NO_USAGE),
         }
     return {
         "id": f"chatcmpl-sg-{request_id}",
@@ -109,12 +139,16 @@ def blocked_completion(kind: str, request_id: str, model: str, message: str) -> 
                 "finish_reason": "content_filter",
             }
         ],
-        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        "usage": dict(_NO_USAGE),
     }
 
 
-def blocked_stream(kind: str, request_id: str, model: str, message: str) -> bytes:
-    """The same, as a finished SSE stream."""
+def blocked_stream(
+    kind: str, request_id: str, model: str, message: str, *, include_usage: bool = False
+) -> bytes:
+    """The same, as a finished SSE stream. With ``include_usage`` (the client's
+    ``stream_options.include_usage``) it ends, as OpenAI's do, with a chunk that
+    has no choices and the usage, which some SDKs wait for."""
     if kind == "responses":
         return response_stream(blocked_completion(kind, request_id, model, message))
     created = int(time.time())
@@ -145,7 +179,10 @@ def blocked_stream(kind: str, request_id: str, model: str, message: str) -> byte
             ],
         }
         last = {**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "content_filter"}]}
-    return encode_event(first) + encode_event(last) + b"data: [DONE]\n\n"
+    events = [first, last]
+    if include_usage:
+        events.append({**head, "choices": [], "usage": _NO_USAGE})
+    return b"".join(encode_event(e) for e in events) + b"data: [DONE]\n\n"
 
 
 def combined_label(*decisions: PolicyDecision) -> str:

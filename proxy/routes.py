@@ -21,14 +21,6 @@ from .answers import apply_output, output_bundle
 from .disconnect import while_connected
 from .enforcement import StageOutcome
 from .errors import ClientDisconnected, ClientError, UpstreamError
-from .messages_api import (
-    anthropic_error_response,
-    apply_messages_output,
-    blocked_message,
-    message_stream,
-    messages_input_bundles,
-    messages_output_bundle,
-)
 from .payloads import (
     PayloadShapeError,
     RedactionConflict,
@@ -45,6 +37,7 @@ from .responses import (
     blocked_completion,
     blocked_stream,
     combined_label,
+    content_policy_error,
     error_response,
     json_response,
     upstream_error_or_raw,
@@ -63,6 +56,8 @@ __all__ = ["GuardedEndpoint", "audited", "passthrough", "read_json_body"]
 logger = logging.getLogger("sluicegate.proxy")
 _RULE_HEADER_PREFIXES = ("x-",)
 _PRIVATE_HEADERS = frozenset({"authorization", "x-sluicegate-key", "cookie", "x-api-key"})
+# The request field a blocked input is reported against (the error's ``param``).
+_INPUT_FIELDS = {"chat": "messages", "text": "prompt", "embeddings": "input", "responses": "input"}
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -139,17 +134,13 @@ class GuardedEndpoint:
                 return chat_input_bundles(body, policy.spec.input_scope, policy.spec.input_roles)
             if self.kind == "responses":
                 return response_input_bundles(body)
-            if self.kind == "messages":
-                spec = policy.spec
-                return messages_input_bundles(body, spec.input_scope, spec.input_roles)
             return prompt_input_bundles(body, "prompt" if self.kind == "text" else "input")
         except PayloadShapeError as exc:
             code = "missing_field" if str(exc).endswith("is required") else "invalid_request"
             raise ClientError(str(exc), param=exc.param, code=code) from None
 
     async def handle(self, request: Request) -> Response:
-        errors = anthropic_error_response if self.kind == "messages" else error_response
-        return await audited(self.services, self.path, request, self._handle, errors)
+        return await audited(self.services, self.path, request, self._handle)
 
     async def _handle(self, request: Request, request_id: str, record: dict[str, Any]) -> Response:
         services = self.services
@@ -197,7 +188,7 @@ class GuardedEndpoint:
                     decision, action=Action.BLOCK, reason=DecisionReason.REDACTION_CONFLICT
                 )
         if decision.action is not Action.ALLOW and decision.action is not Action.REDACT:
-            return self._blocked(policy, decision, request_id, model, stream)
+            return self._blocked(policy, decision, request_id, model, stream, body)
         # Always forward what the guards read, re-encoded: the client's bytes may
         # hold duplicate keys that another parser would resolve differently.
         raw = orjson.dumps(body)
@@ -226,6 +217,8 @@ class GuardedEndpoint:
         if services.audit.enabled:
             record["output"] = output.audit(log_text=log_text)
         reply_headers[DECISION_HEADER] = combined_label(decision, output.decision)
+        if output.decision.action is Action.BLOCK:
+            reply_headers[BLOCKED_HEADER] = "output"
         # Re-encoded even when allowed, for the same reason as the request.
         return json_response(answer, upstream.status_code, reply_headers)
 
@@ -236,10 +229,6 @@ class GuardedEndpoint:
                 if not isinstance(answer, dict):
                     raise PayloadShapeError("response is not an object")
                 bundles = [response_output_bundle(answer)]
-            elif self.kind == "messages":
-                if not isinstance(answer, dict):
-                    raise PayloadShapeError("message is not an object")
-                bundles = [messages_output_bundle(answer)]
             else:
                 choices = answer.get("choices") if isinstance(answer, dict) else None
                 if not isinstance(choices, list):
@@ -250,30 +239,32 @@ class GuardedEndpoint:
         output = await self.services.output_stage.check(policy, bundles, info)
         if self.kind == "responses":
             apply_response_output(answer, output)
-        elif self.kind == "messages":
-            apply_messages_output(answer, output)
         else:
             apply_output(answer, output, self.kind)
         return output
 
     def _blocked(
-        self, policy: Policy, decision: PolicyDecision, request_id: str, model: str, stream: bool
+        self,
+        policy: Policy,
+        decision: PolicyDecision,
+        request_id: str,
+        model: str,
+        stream: bool,
+        body: dict[str, Any],
     ) -> Response:
+        """The answer to a blocked input: a content-policy 400 that SDKs map to
+        their content-filter exception, or, with ``block_response: message``, a
+        normal-looking completion (or finished stream) holding the message."""
         message = decision.message or policy.spec.block_message
-        headers = {DECISION_HEADER: decision.label}
-        if self.kind == "messages":
-            headers[BLOCKED_HEADER] = "input"
-            if policy.spec.block_response is not BlockResponse.MESSAGE:
-                return anthropic_error_response(400, message, headers=headers)
-            blocked = blocked_message(request_id, model, message)
-            if stream:
-                events = message_stream(blocked)
-                return Response(events, 200, headers, media_type="text/event-stream")
-            return json_response(blocked, 200, headers)
+        headers = {DECISION_HEADER: decision.label, BLOCKED_HEADER: "input"}
         if policy.spec.block_response is BlockResponse.MESSAGE and self.kind != "embeddings":
             if stream:
+                options = body.get("stream_options")
+                include_usage = isinstance(options, dict) and options.get("include_usage") is True
                 return Response(
-                    blocked_stream(self.kind, request_id, model, message),
+                    blocked_stream(
+                        self.kind, request_id, model, message, include_usage=include_usage
+                    ),
                     200,
                     headers,
                     media_type="text/event-stream",
@@ -281,7 +272,7 @@ class GuardedEndpoint:
             return json_response(
                 blocked_completion(self.kind, request_id, model, message), 200, headers
             )
-        return error_response(400, message, code="content_filter", headers=headers)
+        return content_policy_error(message, param=_INPUT_FIELDS[self.kind], headers=headers)
 
 
 Handler = Callable[[Request, str, dict[str, Any]], Awaitable[Response]]
@@ -295,16 +286,11 @@ def _raw_path(request: Request) -> str:
 
 
 async def audited(
-    services: GatewayServices,
-    route: str,
-    request: Request,
-    handler: Handler,
-    format_error: Callable[..., Response] = error_response,
+    services: GatewayServices, route: str, request: Request, handler: Handler
 ) -> Response:
     """Run ``handler`` with a request id and an audit record; turn errors into
-    responses with ``format_error`` (OpenAI's shape unless the route speaks
-    another API); write the record unless the handler deferred it (a stream
-    writes its own when it ends)."""
+    OpenAI-shaped responses; write the record unless the handler deferred it
+    (a stream writes its own when it ends)."""
     started = time.perf_counter()
     request_id = uuid.uuid4().hex
     record: dict[str, Any] = {"request_id": request_id, "route": route}
@@ -314,18 +300,18 @@ async def audited(
     try:
         response = await handler(request, request_id, record)
     except ClientError as exc:
-        response = format_error(
+        response = error_response(
             exc.status_code, str(exc), error_type=exc.error_type, code=exc.code, param=exc.param
         )
     except UpstreamError as exc:
-        response = format_error(exc.status_code, str(exc), error_type="api_error", code=exc.code)
+        response = error_response(exc.status_code, str(exc), error_type="api_error", code=exc.code)
     except ClientDisconnected:
         record["error"] = "client disconnected; upstream call cancelled"
         response = Response(status_code=ClientDisconnected.status_code)  # nobody will read it
     except Exception as exc:
         logger.exception("unexpected error on %s", route)
         record["error"] = f"{type(exc).__name__}: {exc}"
-        response = format_error(
+        response = error_response(
             500, "internal gateway error", error_type="api_error", code="internal_error"
         )
     if not record.pop("deferred", False):
