@@ -21,6 +21,14 @@ from .answers import apply_output, output_bundle
 from .disconnect import while_connected
 from .enforcement import StageOutcome
 from .errors import ClientDisconnected, ClientError, UpstreamError
+from .messages_api import (
+    anthropic_error_response,
+    apply_messages_output,
+    blocked_message,
+    message_stream,
+    messages_input_bundles,
+    messages_output_bundle,
+)
 from .payloads import (
     PayloadShapeError,
     RedactionConflict,
@@ -134,13 +142,17 @@ class GuardedEndpoint:
                 return chat_input_bundles(body, policy.spec.input_scope, policy.spec.input_roles)
             if self.kind == "responses":
                 return response_input_bundles(body)
+            if self.kind == "messages":
+                spec = policy.spec
+                return messages_input_bundles(body, spec.input_scope, spec.input_roles)
             return prompt_input_bundles(body, "prompt" if self.kind == "text" else "input")
         except PayloadShapeError as exc:
             code = "missing_field" if str(exc).endswith("is required") else "invalid_request"
             raise ClientError(str(exc), param=exc.param, code=code) from None
 
     async def handle(self, request: Request) -> Response:
-        return await audited(self.services, self.path, request, self._handle)
+        errors = anthropic_error_response if self.kind == "messages" else error_response
+        return await audited(self.services, self.path, request, self._handle, errors)
 
     async def _handle(self, request: Request, request_id: str, record: dict[str, Any]) -> Response:
         services = self.services
@@ -229,6 +241,10 @@ class GuardedEndpoint:
                 if not isinstance(answer, dict):
                     raise PayloadShapeError("response is not an object")
                 bundles = [response_output_bundle(answer)]
+            elif self.kind == "messages":
+                if not isinstance(answer, dict):
+                    raise PayloadShapeError("message is not an object")
+                bundles = [messages_output_bundle(answer)]
             else:
                 choices = answer.get("choices") if isinstance(answer, dict) else None
                 if not isinstance(choices, list):
@@ -239,6 +255,8 @@ class GuardedEndpoint:
         output = await self.services.output_stage.check(policy, bundles, info)
         if self.kind == "responses":
             apply_response_output(answer, output)
+        elif self.kind == "messages":
+            apply_messages_output(answer, output)
         else:
             apply_output(answer, output, self.kind)
         return output
@@ -257,6 +275,15 @@ class GuardedEndpoint:
         normal-looking completion (or finished stream) holding the message."""
         message = decision.message or policy.spec.block_message
         headers = {DECISION_HEADER: decision.label, BLOCKED_HEADER: "input"}
+        if self.kind == "messages":
+            headers[BLOCKED_HEADER] = "input"
+            if policy.spec.block_response is not BlockResponse.MESSAGE:
+                return anthropic_error_response(400, message, headers=headers)
+            blocked = blocked_message(request_id, model, message)
+            if stream:
+                events = message_stream(blocked)
+                return Response(events, 200, headers, media_type="text/event-stream")
+            return json_response(blocked, 200, headers)
         if policy.spec.block_response is BlockResponse.MESSAGE and self.kind != "embeddings":
             if stream:
                 options = body.get("stream_options")
@@ -286,11 +313,16 @@ def _raw_path(request: Request) -> str:
 
 
 async def audited(
-    services: GatewayServices, route: str, request: Request, handler: Handler
+    services: GatewayServices,
+    route: str,
+    request: Request,
+    handler: Handler,
+    format_error: Callable[..., Response] = error_response,
 ) -> Response:
     """Run ``handler`` with a request id and an audit record; turn errors into
-    OpenAI-shaped responses; write the record unless the handler deferred it
-    (a stream writes its own when it ends)."""
+    responses with ``format_error`` (OpenAI's shape unless the route speaks
+    another API); write the record unless the handler deferred it (a stream
+    writes its own when it ends)."""
     started = time.perf_counter()
     request_id = uuid.uuid4().hex
     record: dict[str, Any] = {"request_id": request_id, "route": route}
@@ -300,18 +332,18 @@ async def audited(
     try:
         response = await handler(request, request_id, record)
     except ClientError as exc:
-        response = error_response(
+        response = format_error(
             exc.status_code, str(exc), error_type=exc.error_type, code=exc.code, param=exc.param
         )
     except UpstreamError as exc:
-        response = error_response(exc.status_code, str(exc), error_type="api_error", code=exc.code)
+        response = format_error(exc.status_code, str(exc), error_type="api_error", code=exc.code)
     except ClientDisconnected:
         record["error"] = "client disconnected; upstream call cancelled"
         response = Response(status_code=ClientDisconnected.status_code)  # nobody will read it
     except Exception as exc:
         logger.exception("unexpected error on %s", route)
         record["error"] = f"{type(exc).__name__}: {exc}"
-        response = error_response(
+        response = format_error(
             500, "internal gateway error", error_type="api_error", code="internal_error"
         )
     if not record.pop("deferred", False):
