@@ -11,12 +11,14 @@ import httpx
 import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from .audit import AuditLog
-from .config import DEMO_UPSTREAM, GatewayConfig
+from .config import DEMO_UPSTREAM, CorsConfig, GatewayConfig
 from .errors import ClientError, UpstreamError
 from .guard_api import GuardEndpoint
 from .policy_store import PolicyStore
@@ -91,6 +93,7 @@ def create_app(
 
     app = Starlette(
         routes=routes,
+        middleware=_cors(config.cors),
         lifespan=lifespan,
         exception_handlers={
             HTTPException: _http_error,
@@ -101,6 +104,25 @@ def create_app(
     )
     app.state.services = services
     return app
+
+
+def _cors(cors: CorsConfig | None) -> list[Middleware]:
+    """Starlette's CORS middleware when the config asks for it. It answers
+    preflights itself, before routing, so guarded routes stay POST-only."""
+    if cors is None:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=cors.allow_origins,
+            allow_origin_regex=cors.allow_origin_regex,
+            allow_methods=cors.allow_methods,
+            allow_headers=cors.allow_headers,
+            expose_headers=cors.expose_headers,
+            allow_credentials=cors.allow_credentials,
+            max_age=cors.max_age,
+        )
+    ]
 
 
 async def _health(request: Request) -> Response:

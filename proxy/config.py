@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 __all__ = [
     "AuditConfig",
     "AuthConfig",
+    "CorsConfig",
     "GatewayConfig",
     "GatewayKey",
     "PolicyRoute",
@@ -109,6 +110,39 @@ class AuditConfig(_Strict):
     log_text: bool = Field(False, description="Also log texts, after redaction.")
 
 
+class CorsConfig(_Strict):
+    """Cross-origin access for browser clients (Starlette's CORSMiddleware).
+    Absent means off: no CORS headers, and preflight OPTIONS is refused."""
+
+    allow_origins: list[str] = Field(
+        default_factory=list, description='Origins allowed to call the gateway; "*" for any.'
+    )
+    allow_origin_regex: str | None = Field(None, description="Origins matching this regex too.")
+    allow_methods: list[str] = Field(default_factory=lambda: ["GET", "POST", "OPTIONS"])
+    allow_headers: list[str] = Field(
+        default_factory=lambda: [
+            "authorization",
+            "content-type",
+            "x-request-id",
+            "x-sluicegate-key",
+            "x-sluicegate-policy",
+        ],
+        description="Request headers a browser may send (OpenAI's SDK also sends x-stainless-*; "
+        'add them, or use "*").',
+    )
+    expose_headers: list[str] = Field(
+        default_factory=lambda: [
+            "x-request-id",
+            "x-sluicegate-request-id",
+            "x-sluicegate-decision",
+            "x-sluicegate-blocked",
+        ],
+        description="Response headers browser code may read.",
+    )
+    allow_credentials: bool = False
+    max_age: int = Field(600, ge=0, description="Seconds a browser may cache a preflight answer.")
+
+
 class GatewayConfig(_Strict):
     upstream: UpstreamConfig = Field(default_factory=UpstreamConfig)
     auth: AuthConfig = Field(default_factory=AuthConfig)
@@ -127,6 +161,12 @@ class GatewayConfig(_Strict):
     max_body_bytes: int = Field(8 * 1024 * 1024, gt=0)
     hot_reload: bool = True
     audit: AuditConfig = Field(default_factory=AuditConfig)
+    cors: CorsConfig | None = Field(None, description="Browser cross-origin access; off if unset.")
+    tokenizers: dict[str, str] = Field(
+        default_factory=dict,
+        description="Model name or shell-style glob -> tiktoken encoding (cl100k_base, "
+        "o200k_base), to read token-id input of embeddings and completions.",
+    )
 
     def pinned_policies(self) -> list[str]:
         """Policies gateway keys listed in the config are pinned to."""

@@ -154,3 +154,86 @@ def test_openai_sdk_sees_the_echoed_request_id(
     )
     assert raw.headers["x-request-id"] == "trace-1"
     assert raw.parse().choices[0].message.content
+
+
+CORS = {"allow_origins": ["https://app.example"]}
+PREFLIGHT = {
+    "origin": "https://app.example",
+    "access-control-request-method": "POST",
+    "access-control-request-headers": "authorization, content-type",
+}
+
+
+def test_cors_is_off_by_default(gateway: GatewayFactory, upstream: MockUpstream) -> None:
+    http = gateway(POLICY).http()
+    assert http.options("/v1/chat/completions", headers=PREFLIGHT).status_code == 405
+    response = http.post(
+        "/v1/chat/completions",
+        json={"model": "m", "messages": USER},
+        headers={"origin": "https://app.example"},
+    )
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_cors_preflight_and_actual_request(gateway: GatewayFactory, upstream: MockUpstream) -> None:
+    http = gateway(POLICY, cors=CORS).http()
+    preflight = http.options("/v1/chat/completions", headers=PREFLIGHT)
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "https://app.example"
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+    allowed = preflight.headers["access-control-allow-headers"].lower()
+    assert "authorization" in allowed and "content-type" in allowed
+    assert preflight.headers["access-control-max-age"] == "600"
+    assert upstream.requests == []  # the preflight never reaches the upstream
+
+    response = http.post(
+        "/v1/chat/completions",
+        json={"model": "m", "messages": USER},
+        headers={"origin": "https://app.example"},
+    )
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "https://app.example"
+    exposed = {h.strip() for h in response.headers["access-control-expose-headers"].split(",")}
+    assert {"x-sluicegate-request-id", "x-sluicegate-decision", "x-sluicegate-blocked"} <= exposed
+    blocked = http.post(
+        "/v1/chat/completions",
+        json={"model": "m", "messages": [{"role": "user", "content": "BLOCKME"}]},
+        headers={"origin": "https://app.example"},
+    )
+    assert blocked.status_code == 400
+    assert blocked.headers["access-control-allow-origin"] == "https://app.example"
+
+
+def test_cors_disallowed_origin_gets_no_allow_origin(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
+    http = gateway(POLICY, cors=CORS).http()
+    preflight = http.options(
+        "/v1/chat/completions", headers={**PREFLIGHT, "origin": "https://evil.example"}
+    )
+    assert preflight.status_code == 400
+    assert "access-control-allow-origin" not in preflight.headers
+    response = http.post(
+        "/v1/chat/completions",
+        json={"model": "m", "messages": USER},
+        headers={"origin": "https://evil.example"},
+    )
+    assert response.status_code == 200  # CORS is enforced by the browser, not here
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_cors_with_credentials_and_the_openai_sdk_headers(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
+    gw = gateway(POLICY, cors={**CORS, "allow_credentials": True, "allow_headers": ["*"]})
+    preflight = gw.http().options(
+        "/v1/models",
+        headers={
+            **PREFLIGHT,
+            "access-control-request-method": "GET",
+            "access-control-request-headers": "x-stainless-os, authorization",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-credentials"] == "true"
+    assert "x-stainless-os" in preflight.headers["access-control-allow-headers"].lower()
