@@ -119,7 +119,7 @@ class InjectionGuard(SyncGuard):
         spans = [m.span() for i in hits for m in self._patterns[i].finditer(text)]
         if self.settings.decode_payloads:
             spans.extend(m.span() for m in _BLOB.finditer(text))
-        return widen(held, spans)
+        return widen(held, lambda at: spans)
 
     def _phrase_findings(self, text: str) -> Iterator[Finding]:
         hits = self._set.Match(text)

@@ -21,7 +21,7 @@ character"): that can only hold more text back, never less.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
@@ -29,7 +29,15 @@ from typing import Any
 
 import regex
 
-__all__ = ["Twin", "held_from", "python_twin", "re2_twin", "widen"]
+__all__ = [
+    "PrefixClosure",
+    "Twin",
+    "held_from",
+    "matches_around",
+    "python_twin",
+    "re2_twin",
+    "widen",
+]
 
 _END = r"(?![\s\S])"
 # ``$`` in Python stops before a final newline, and with (?m) before any; one
@@ -123,25 +131,47 @@ class Twin:
         return size if found is None else found.start()
 
 
+    def run_start(self, text: str, end: int) -> int:
+        """Where the run of alphabet characters ending at ``end`` starts: no
+        match holds the character before it, so a scan from there sees the same
+        matches after it as a scan from the start of the text. 0 without an
+        alphabet (or for a pattern that can match nothing at all)."""
+        if self.alphabet is None or not self.consumes:
+            return 0
+        alphabet, non_ascii = self.alphabet, self.non_ascii
+        while end > 0 and (
+            text[end - 1] in alphabet or (non_ascii and not text[end - 1].isascii())
+        ):
+            end -= 1
+        return end
+
+
 def held_from(twins: Iterable[Twin], text: str) -> int:
     """The least :meth:`Twin.held_from` of ``twins``."""
     return min((twin.held_from(text) for twin in twins), default=len(text))
 
 
-def widen(held: int, spans: Iterable[tuple[int, int]]) -> int:
+def widen(held: int, crossing: Callable[[int], Iterable[tuple[int, int]]]) -> int:
     """Move ``held`` back to the start of every span that crosses it, until none
     does: a candidate that straddles the held point can lose an overlap to one
-    that starts later, and then free a weaker one that starts before it."""
-    crossing = sorted(spans, key=lambda span: -span[1])
-    moved = True
-    while moved:
-        moved = False
-        for start, end in crossing:
-            if end <= held:
-                break
-            if start < held:
-                held, moved = start, True
-    return held
+    that starts later, and then free a weaker one that starts before it.
+    ``crossing(at)`` gives (at least) the candidate spans around ``at``."""
+    while True:
+        starts = [start for start, end in crossing(held) if start < held < end]
+        if not starts:
+            return held
+        held = min(starts)
+
+
+def matches_around(
+    pattern: re.Pattern[str], twin: Twin, text: str, at: int
+) -> Iterator[tuple[int, int]]:
+    """The spans of ``pattern.finditer(text)`` that start before ``at``, from
+    the start of the alphabet run around ``at`` on, not from the text's start."""
+    for match in pattern.finditer(text, twin.run_start(text, at)):
+        if match.start() >= at:
+            return
+        yield match.span()
 
 
 def _compile(pattern: str, flags: int) -> Twin:

@@ -32,7 +32,7 @@ from stdnum.it import codicefiscale
 from stdnum.us import ssn
 
 from .base import Finding, SyncGuard
-from .partial import Twin, held_from, python_twin, widen
+from .partial import Twin, held_from, matches_around, python_twin, widen
 from .spans import Candidate, best_non_overlapping
 
 __all__ = ["PIIGuard", "PIIGuardSettings"]
@@ -269,9 +269,14 @@ class PIIGuard(SyncGuard):
         held = held_from(self._twins, text)
         if held == len(text):
             return held
-        hits = self._gate.Match(text.encode("utf-8", "surrogatepass"))
-        spans = [m.span() for i in hits or () for m in self._detectors[i][1].finditer(text)]
-        return widen(held, spans)
+        hits = self._gate.Match(text.encode("utf-8", "surrogatepass")) or ()
+        found = [(self._detectors[i][1], self._twins[i]) for i in hits]
+        return widen(
+            held,
+            lambda at: [
+                span for pattern, twin in found for span in matches_around(pattern, twin, text, at)
+            ],
+        )
 
     def _phone_check(self, candidate: str) -> tuple[int, float] | None:
         """1.0 for a valid number written as its region writes it; 0.5 for a

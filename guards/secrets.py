@@ -16,7 +16,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Literal, TypeAlias, get_args
 
 import re2
@@ -24,7 +24,7 @@ import regex
 from pydantic import BaseModel, ConfigDict, Field
 
 from .base import Finding, SyncGuard
-from .partial import Twin, held_from, python_twin, widen
+from .partial import Twin, held_from, matches_around, python_twin, widen
 from .spans import Candidate, best_non_overlapping
 
 __all__ = ["SecretsGuard", "SecretsGuardSettings"]
@@ -183,7 +183,7 @@ class SecretsGuard(SyncGuard):
         # For ``settled``: a twin per pattern, and the whole matches (not the
         # value groups) per finder, which are what can straddle the held point.
         self._twins: list[Twin] = []
-        self._spans: list[_Finder] = []
+        self._spans: list[Callable[[str, int], Iterable[tuple[int, int]]]] = []
         self._pem = False
         checks: dict[str, Callable[[str], float]] = {
             "jwt": _jwt_score,
@@ -197,13 +197,14 @@ class SecretsGuard(SyncGuard):
             rank = 2 * DETECTORS.index(category or "high_entropy") - (not category)
             self._gate.Add(gate)
             self._finders.append((rank, category, finder))
-            if pattern is None:  # a PEM block
+            if pattern is None:  # a PEM block: rare, so all of them
                 self._pem = True
-                self._spans.append(finder)
+                self._spans.append(lambda text, at: ((a, b) for a, b, _ in finder(text)))
                 return
             caseless = category in _CASELESS
-            self._twins.append(python_twin(pattern, regex.ASCII | regex.IGNORECASE * caseless))
-            self._spans.append(_matches(pattern, None, caseless=caseless, whole=True))
+            twin = python_twin(pattern, regex.ASCII | regex.IGNORECASE * caseless)
+            self._twins.append(twin)
+            self._spans.append(_around(pattern, twin, caseless=caseless))
 
         if "private_key" in enabled:
             add("private_key", r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY", _pem_blocks(private=True))
@@ -243,9 +244,9 @@ class SecretsGuard(SyncGuard):
             held = min(held, _pem_open(text))
         if held == len(text):
             return held
-        hits = self._gate.Match(text.encode("utf-8", "surrogatepass"))
-        spans = [(a, b) for i in hits or () for a, b, _ in self._spans[i](text)]
-        return widen(held, spans)
+        hits = self._gate.Match(text.encode("utf-8", "surrogatepass")) or ()
+        finders = [self._spans[i] for i in hits]
+        return widen(held, lambda at: [span for find in finders for span in find(text, at)])
 
     def _entropy_score(self, token: str) -> float:
         """Above the threshold, how close the token comes to the most entropy a
@@ -280,11 +281,7 @@ def _assigned_score(value: str) -> float:
 
 
 def _matches(
-    pattern: str,
-    check: Callable[[str], float] | None,
-    *,
-    caseless: bool = False,
-    whole: bool = False,
+    pattern: str, check: Callable[[str], float] | None, *, caseless: bool = False
 ) -> _Finder:
     compiled = re.compile(pattern, re.ASCII)
     folding = re.compile(pattern, re.ASCII | re.IGNORECASE) if caseless else compiled
@@ -298,13 +295,29 @@ def _matches(
             if len(scanned) != len(text):
                 scanned, scanner = text, folding
         for m in scanner.finditer(scanned):
-            if whole:  # every match's own span, checked or not: for ``settled``
-                yield *m.span(), 1.0
-                continue
             start, end = m.span(next((g for g in groups if m[g] is not None), 0))
             score = check(text[start:end]) if check else 1.0
             if score:
                 yield start, end, score
+
+    return find
+
+
+def _around(
+    pattern: str, twin: Twin, *, caseless: bool = False
+) -> Callable[[str, int], Iterator[tuple[int, int]]]:
+    """For ``settled``: the whole matches (value groups or not, checked or not)
+    that start before a point, read from the start of the run around it."""
+    compiled = re.compile(pattern, re.ASCII)
+    folding = re.compile(pattern, re.ASCII | re.IGNORECASE)
+
+    def find(text: str, at: int) -> Iterator[tuple[int, int]]:
+        scanned, scanner = text, compiled
+        if caseless:
+            scanned = text.lower()
+            if len(scanned) != len(text):
+                scanned, scanner = text, folding
+        yield from matches_around(scanner, twin, scanned, at)
 
     return find
 
@@ -317,7 +330,9 @@ def _pem_open(text: str) -> int:
     a BEGIN line being written, or one no END line of its label closes yet
     (its body may go on, or an END may turn a cut-short key into a whole one)."""
     held = _PEM_BEGIN_TWIN.held_from(text)
-    for begin in _PEM_BEGIN.finditer(text, 0, held):
+    for begin in _PEM_BEGIN.finditer(text):
+        if begin.start() >= held:
+            break
         body = _PEM_BODY.match(text, begin.end())
         stop = body.end() if body else begin.end()
         end = _PEM_END.search(text, begin.end())

@@ -170,6 +170,11 @@ def test_settled_prefix_keeps_its_findings(name: str) -> None:
          "-----END RSA PRIVATE KEY-----\n", 64),
         ("key sk-proj-abcdefghijklmnopqrstuvwxyz0123456789T3BlbkFJ and", 30),
         ('api_key = "Zx81kfP0qLm2" ok', 20),
+        # A whole BEGIN line, a partial "-----" after it: the block still holds.
+        ("see -----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7bq98Xyzabcdefghij\n"
+         "-----END RSA PRIVATE KEY-----", 35),
+        ("-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7bq98Xyzabcdefghij\n"
+         "-----END RSA PRIVATE KEY-----", 66),
     ],
 )  # fmt: skip
 def test_settled_at_known_cuts(text: str, cut: int) -> None:
