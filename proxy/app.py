@@ -25,6 +25,7 @@ from .policy_store import PolicyStore
 from .responses import error_response
 from .routes import GuardedEndpoint, passthrough
 from .services import GatewayServices
+from .tokens import EncodingFactory, TokenizerRegistry
 
 __all__ = ["create_app"]
 
@@ -45,10 +46,12 @@ def create_app(
     transport: httpx.AsyncBaseTransport | None = None,
     store: PolicyStore | None = None,
     audit: AuditLog | None = None,
+    encodings: EncodingFactory | None = None,
 ) -> Starlette:
     """Build the gateway. ``transport`` replaces the upstream connection (tests
     pass ``httpx.MockTransport``); ``upstream.url: demo`` serves the built-in
-    demo model in-process."""
+    demo model in-process. ``encodings`` loads the ``tokenizers:`` encodings
+    (default: ``tiktoken.get_encoding``)."""
     config = config or GatewayConfig()
     base_url = None
     if transport is None and config.upstream.url == DEMO_UPSTREAM:
@@ -60,8 +63,9 @@ def create_app(
         config, store=store, audit=audit, transport=transport, upstream_base_url=base_url
     )
     forward = passthrough(services)
+    tokenizers = TokenizerRegistry(config.tokenizers, encodings) if config.tokenizers else None
     routes = [
-        Route(path, GuardedEndpoint(services, path, kind).handle, methods=["POST"])
+        Route(path, GuardedEndpoint(services, path, kind, tokenizers).handle, methods=["POST"])
         for path, kind in GUARDED
     ]
     routes.append(Route("/v1/models", forward, methods=["GET"]))

@@ -3,7 +3,7 @@ so redactions can be written back in place. Knows JSON shapes, not HTTP."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +45,9 @@ class TextSegment:
     path: Path  # where in the JSON body the text lives
     text: str
     json_arguments: bool = False  # text is canonical JSON of a tool call's arguments
+    # Set when the text was decoded from token ids: redactions are written back
+    # as ids, re-encoded with the same tokenizer.
+    encode: Callable[[str], list[int]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,19 +81,20 @@ class TextBundle:
         Raises :class:`RedactionConflict` (leaving ``body`` untouched) when a
         redacted tool-call argument would no longer parse."""
         per_segment = self.spans_by_segment(spans)
-        updates = []
+        updates: list[tuple[Path, str | list[int]]] = []
         for segment, seg_spans in zip(self.segments, per_segment, strict=True):
             if not seg_spans:
                 continue
             value = redact(segment.text, seg_spans)
             if segment.json_arguments and not _parses(value):
                 raise RedactionConflict(f"redaction would break {_dotted(segment.path)}")
-            updates.append((segment.path, value))
-        for path, value in updates:
+            encoded = value if segment.encode is None else segment.encode(value)
+            updates.append((segment.path, encoded))
+        for path, new in updates:
             target = body
             for key in path[:-1]:
                 target = target[key]
-            target[path[-1]] = value
+            target[path[-1]] = new
 
 
 def _parses(text: str) -> bool:

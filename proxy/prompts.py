@@ -15,6 +15,7 @@ from .payloads import (
     content_segments,
     json_string_segments,
 )
+from .tokens import TokenIdError, Tokenizer
 
 __all__ = ["ROLES", "chat_input_bundles", "prompt_input_bundles"]
 
@@ -97,27 +98,57 @@ def _scoped(messages: list[dict[str, Any]], scope: InputScope, roles: Sequence[s
     return [i for i, m in enumerate(messages) if m["role"] in roles]
 
 
-def prompt_input_bundles(body: dict[str, Any], field: str) -> list[TextBundle]:
+def prompt_input_bundles(
+    body: dict[str, Any], field: str, tokenizer: Tokenizer | None = None
+) -> list[TextBundle]:
     """``prompt`` (completions, with its ``suffix``) or ``input`` (embeddings): a
-    string or a list of strings, one bundle each. Token-id inputs cannot be
-    read, so they are refused."""
+    string, a list of token ids, or a list of either; one bundle each. Token ids
+    are read through ``tokenizer`` (the model's encoding); without one they
+    count as unscanned parts, which the policy's ``non_text_content`` allows
+    or blocks."""
     value = body.get(field)
     if value is None:
         raise PayloadShapeError(f"'{field}' is required", field)
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+    items: list[tuple[tuple[str | int, ...], Any]]
+    if isinstance(value, str) or (isinstance(value, list) and value and _token_ids(value)):
+        items = [((field,), value)]
+    elif isinstance(value, list):
+        items = [((field, i), item) for i, item in enumerate(value)]
+    else:
         raise PayloadShapeError(
-            f"'{field}' must be a string or a list of strings; token-id input cannot be "
-            "checked by the gateway's guards and is not accepted",
-            field,
+            f"'{field}' must be a string, a list of token ids, or a list of either", field
         )
-    paths: list[tuple[str | int, ...]] = (
-        [(field,)] if isinstance(value, str) else [(field, i) for i in range(len(items))]
-    )
-    bundles = [TextBundle((TextSegment(p, t),)) for p, t in zip(paths, items, strict=True) if t]
+    bundles = []
+    for path, item in items:
+        if isinstance(item, str):
+            if item:
+                bundles.append(TextBundle((TextSegment(path, item),)))
+        elif isinstance(item, list) and _token_ids(item):
+            bundles.append(_token_bundle(item, path, tokenizer, field))
+        else:
+            raise PayloadShapeError(
+                f"{field}[{path[1]}] must be a string or a list of token ids (integers)", field
+            )
     suffix = body.get("suffix") if field == "prompt" else None
     if suffix is not None:
         if not isinstance(suffix, str):
             raise PayloadShapeError("'suffix' must be a string", "suffix")
         bundles.append(TextBundle((TextSegment(("suffix",), suffix),)))
     return bundles
+
+
+def _token_ids(value: list[Any]) -> bool:
+    # bool is an int subclass in Python but not in JSON's eyes.
+    return all(isinstance(x, int) and not isinstance(x, bool) for x in value)
+
+
+def _token_bundle(
+    ids: list[int], path: tuple[str | int, ...], tokenizer: Tokenizer | None, field: str
+) -> TextBundle:
+    if tokenizer is None:
+        return TextBundle((), unscanned=1)
+    try:
+        text = tokenizer.decode(ids)
+    except TokenIdError as exc:
+        raise PayloadShapeError(f"'{field}' holds {exc}", field) from None
+    return TextBundle((TextSegment(path, text, encode=tokenizer.encode),) if text else ())

@@ -58,6 +58,7 @@ from .responses_api import (
 )
 from .services import GatewayServices
 from .streaming import StreamRelay
+from .tokens import TokenizerRegistry
 
 __all__ = ["GuardedEndpoint", "audited", "passthrough", "read_json_body"]
 
@@ -130,9 +131,16 @@ def _field(body: dict[str, Any], name: str, kind: type, default: Any) -> Any:
 class GuardedEndpoint:
     """One OpenAI endpoint: ``kind`` is ``chat``, ``text`` or ``embeddings``."""
 
-    def __init__(self, services: GatewayServices, path: str, kind: str) -> None:
+    def __init__(
+        self,
+        services: GatewayServices,
+        path: str,
+        kind: str,
+        tokenizers: TokenizerRegistry | None = None,
+    ) -> None:
         self.services = services
         self.path = path
+        self.tokenizers = tokenizers  # reads token-id prompts and embedding inputs
         self.kind = kind
         self.relay = StreamRelay(services)
 
@@ -145,7 +153,14 @@ class GuardedEndpoint:
             if self.kind == "messages":
                 spec = policy.spec
                 return messages_input_bundles(body, spec.input_scope, spec.input_roles)
-            return prompt_input_bundles(body, "prompt" if self.kind == "text" else "input")
+            model = body.get("model")
+            tokenizer = (
+                self.tokenizers.for_model(model)
+                if self.tokenizers is not None and isinstance(model, str)
+                else None
+            )
+            field = "prompt" if self.kind == "text" else "input"
+            return prompt_input_bundles(body, field, tokenizer)
         except PayloadShapeError as exc:
             code = "missing_field" if str(exc).endswith("is required") else "invalid_request"
             raise ClientError(str(exc), param=exc.param, code=code) from None

@@ -71,13 +71,19 @@ def test_body_over_limit_is_413(gateway: GatewayFactory, upstream: MockUpstream)
     assert upstream.requests == []
 
 
-def test_token_id_prompts_are_refused(gateway: GatewayFactory, upstream: MockUpstream) -> None:
+def test_malformed_token_id_prompts_are_refused(
+    gateway: GatewayFactory, upstream: MockUpstream
+) -> None:
+    # Token ids themselves are accepted (tests/proxy/test_token_input.py); mixed
+    # or non-integer lists are not.
     http = gateway(POLICY).http()
-    response = http.post("/v1/completions", json={"model": "m", "prompt": [1, 2, 3]})
+    for body in ({"prompt": [1, "a"]}, {"prompt": [[1.5]]}, {"prompt": {"a": 1}}):
+        response = http.post("/v1/completions", json={"model": "m", **body})
+        assert response.status_code == 400
+        assert response.json()["error"]["param"] == "prompt"
+    response = http.post("/v1/embeddings", json={"model": "m", "input": [[1, None]]})
     assert response.status_code == 400
-    assert "token-id" in response.json()["error"]["message"]
-    response = http.post("/v1/embeddings", json={"model": "m", "input": [[1, 2]]})
-    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "input"
     assert upstream.requests == []
 
 
