@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from ..guards.runner import GuardOutcome
 from .decisions import Action, PolicyDecision
 
-__all__ = ["RedactionSpan", "redact", "redaction_spans"]
+__all__ = ["RedactionSpan", "merge_spans", "redact", "redaction_spans"]
 
 RedactionSpan = tuple[int, int, str]  # start, end, placeholder
 
@@ -44,16 +44,23 @@ def redaction_spans(
     return spans
 
 
-def redact(text: str, spans: Iterable[RedactionSpan]) -> str:
-    """Replace each span; overlapping spans merge and keep the first placeholder."""
+def merge_spans(spans: Iterable[RedactionSpan], length: int) -> list[RedactionSpan]:
+    """``spans`` clipped to ``[0, length)``, sorted, overlaps merged (each
+    keeping the first placeholder)."""
     merged: list[RedactionSpan] = []
     for start, end, replacement in sorted(spans, key=lambda s: (s[0], -s[1])):
-        start, end = max(0, start), min(len(text), end)
+        start, end = max(0, start), min(length, end)
         if merged and start < merged[-1][1]:
             last_start, last_end, last_text = merged[-1]
             merged[-1] = (last_start, max(last_end, end), last_text)
         else:
             merged.append((start, end, replacement))
+    return merged
+
+
+def redact(text: str, spans: Iterable[RedactionSpan]) -> str:
+    """Replace each span; overlapping spans merge and keep the first placeholder."""
+    merged = merge_spans(spans, len(text))
     if not merged:
         return text
     pieces: list[str] = []

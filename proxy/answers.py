@@ -56,11 +56,14 @@ def _message_segments(message: dict[str, Any], path: tuple[str | int, ...]) -> l
     return segments
 
 
-def apply_output(answer: dict[str, Any], output: StageOutcome, kind: str) -> None:
+def apply_output(answer: dict[str, Any], output: StageOutcome, kind: str) -> list[int]:
     """Rewrite ``answer`` per choice. Blocked choices (and any action that is
     not allow or redact) carry the policy's message and ``finish_reason:
     content_filter``; redacted ones get placeholders. Either way their
-    ``logprobs`` go, since the tokens there spell out the original text."""
+    ``logprobs`` go, since the tokens there spell out the original text.
+    Returns the positions of the choices blocked (a redaction that would
+    break tool-call JSON blocks too)."""
+    blocked = []
     for index, evaluation in enumerate(output.evaluations):
         choice = answer["choices"][index]
         action = evaluation.decision.action
@@ -75,6 +78,7 @@ def apply_output(answer: dict[str, Any], output: StageOutcome, kind: str) -> Non
                 if "logprobs" in choice:
                     choice["logprobs"] = None
                 continue
+        blocked.append(index)
         message = evaluation.decision.message or output.policy.spec.output_block_message
         if kind == "chat":
             choice["message"] = {"role": "assistant", "content": message, "refusal": None}
@@ -83,3 +87,4 @@ def apply_output(answer: dict[str, Any], output: StageOutcome, kind: str) -> Non
         choice["finish_reason"] = "content_filter"
         if "logprobs" in choice:
             choice["logprobs"] = None
+    return blocked

@@ -235,13 +235,14 @@ def messages_output_bundle(answer: dict[str, Any]) -> TextBundle:
     return TextBundle(tuple(segments))
 
 
-def apply_messages_output(answer: dict[str, Any], outcome: StageOutcome) -> None:
+def apply_messages_output(answer: dict[str, Any], outcome: StageOutcome) -> bool:
     """Redact in place, or replace the content with the policy's message and
-    stop with ``refusal``."""
+    stop with ``refusal``; True when blocked (a redaction that would break a
+    tool input's JSON blocks too)."""
     [evaluation] = outcome.evaluations
     action = evaluation.decision.action
     if action is Action.ALLOW:
-        return
+        return False
     if action is Action.REDACT:
         try:
             outcome.bundles[0].apply(answer, evaluation.redactions)
@@ -252,10 +253,11 @@ def apply_messages_output(answer: dict[str, Any], outcome: StageOutcome) -> None
             for block in answer["content"]:
                 if block.get("type") in _TOOL_CALLS and isinstance(block.get("input"), str):
                     block["input"] = orjson.loads(block["input"])
-            return
+            return False
     message = evaluation.decision.message or outcome.policy.spec.output_block_message
     answer["content"] = [{"type": "text", "text": message}]
     _mark_blocked(answer, message)
+    return True
 
 
 def _mark_blocked(message: dict[str, Any], notice: str) -> None:

@@ -126,13 +126,14 @@ def response_output_bundle(answer: dict[str, Any]) -> TextBundle:
     return TextBundle(tuple(segments))
 
 
-def apply_response_output(answer: dict[str, Any], outcome: StageOutcome) -> None:
+def apply_response_output(answer: dict[str, Any], outcome: StageOutcome) -> bool:
     """Redact in place, or replace the output with the policy's message and
-    mark the response incomplete for ``content_filter``."""
+    mark the response incomplete for ``content_filter``; True when blocked
+    (a redaction that would break function-call JSON blocks too)."""
     [evaluation] = outcome.evaluations
     action = evaluation.decision.action
     if action is Action.ALLOW:
-        return
+        return False
     if action is Action.REDACT:
         try:
             outcome.bundles[0].apply(answer, evaluation.redactions)
@@ -144,7 +145,7 @@ def apply_response_output(answer: dict[str, Any], outcome: StageOutcome) -> None
                 for part in (item.get("content") or []) if isinstance(item, dict) else []:
                     if isinstance(part, dict) and part.get("logprobs"):
                         part["logprobs"] = []
-            return
+            return False
     message = evaluation.decision.message or outcome.policy.spec.output_block_message
     answer["output"] = [
         {
@@ -159,6 +160,7 @@ def apply_response_output(answer: dict[str, Any], outcome: StageOutcome) -> None
     answer["incomplete_details"] = {"reason": "content_filter"}
     if "output_text" in answer:
         answer["output_text"] = message
+    return True
 
 
 def decode_response_event(payload: bytes) -> dict[str, Any] | None:

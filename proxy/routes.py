@@ -21,6 +21,7 @@ from .answers import apply_output, output_bundle
 from .disconnect import while_connected
 from .enforcement import StageOutcome
 from .errors import ClientDisconnected, ClientError, UpstreamError
+from .kinds import EndpointKind
 from .messages_api import (
     anthropic_error_response,
     apply_messages_output,
@@ -141,7 +142,7 @@ class GuardedEndpoint:
         self.services = services
         self.path = path
         self.tokenizers = tokenizers  # reads token-id prompts and embedding inputs
-        self.kind = kind
+        self.kind = EndpointKind(kind)
         self.relay = StreamRelay(services)
 
     def input_bundles(self, body: dict[str, Any], policy: Policy) -> list[TextBundle]:
@@ -224,7 +225,7 @@ class GuardedEndpoint:
         )
         if stream:
             return await self.relay.relay(
-                request, self, policy, info, checked, headers, raw, record
+                request, self.kind, self.path, policy, info, decision, headers, raw, record
             )
         upstream_started = time.perf_counter()
         upstream = await while_connected(
@@ -291,7 +292,6 @@ class GuardedEndpoint:
         message = decision.message or policy.spec.block_message
         headers = {DECISION_HEADER: decision.label, BLOCKED_HEADER: "input"}
         if self.kind == "messages":
-            headers[BLOCKED_HEADER] = "input"
             if policy.spec.block_response is not BlockResponse.MESSAGE:
                 return anthropic_error_response(400, message, headers=headers)
             blocked = blocked_message(request_id, model, message)

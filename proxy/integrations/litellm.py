@@ -31,7 +31,7 @@ semantics exactly:
   content_filter``, a redacted one gets placeholders.
 * ``async_post_call_streaming_iterator_hook`` (``post_call``, streamed): the
   policy's ``streaming`` mode; ``window`` releases text only after the output
-  guards have read it (:mod:`sluicegate.proxy.chunk_window`).
+  guards have read it (:mod:`sluicegate.proxy.streaming`).
 * ``apply_guardrail``: LiteLLM's unified entry point. The proxy hands it the
   texts of routes whose shapes the hooks above do not read themselves
   (Anthropic ``/v1/messages``, the Responses API, Gemini and so on: the hooks
@@ -78,8 +78,8 @@ from ...policies.loader import PolicyLoader
 from ...policies.policy import Policy
 from ...policies.schema import BlockResponse, StreamingMode
 from ..answers import apply_output, output_bundle
-from ..chunk_window import ChunkWindow
 from ..enforcement import InputGuardStage, OutputGuardStage, StageOutcome, decision_record
+from ..kinds import EndpointKind
 from ..payloads import (
     PayloadShapeError,
     RedactionConflict,
@@ -91,6 +91,8 @@ from ..payloads import (
 from ..policy_store import resolve_policy_path
 from ..prompts import chat_input_bundles, prompt_input_bundles
 from ..responses import DECISION_HEADER
+from ..streaming import GuardedStream
+from ..streaming.chat import ChatCodec
 
 try:  # the proxy's exception type, so the proxy answers in OpenAI's error shape
     from litellm.proxy._types import ProxyException as _ProxyException
@@ -602,27 +604,26 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
             self._record(request_data, record, None, GuardrailEventHooks.post_call, started)
             return
         info = self._request_info(request_data, user_api_key_dict, kind)
-        window = ChunkWindow(
-            self.policy, kind, self.output_stage, info, buffered=mode is StreamingMode.BUFFER
+        stream = GuardedStream(
+            ChatCodec(EndpointKind(kind)), self.policy, self.output_stage, info, mode=mode
         )
         if mode is StreamingMode.AUDIT:
             # Relayed at once, checked as a whole at the end: not protective.
             async for item in response:
-                async for _ in window.feed(_chunk_dict(item)):
-                    pass
+                await stream.feed(_chunk_dict(item))
                 yield item
-            async for _ in window.finish():
-                pass
+            await stream.finish()
+            await stream.settle()
         else:
             template: Any = None
             async for item in response:
                 template = item
-                async for out in window.feed(_chunk_dict(item)):
+                for out in await stream.feed(_chunk_dict(item)):
                     yield _chunk_like(template, out)
-            async for out in window.finish():
+            for out in await stream.finish():
                 yield _chunk_like(template, out)
-        record = {"stage": "output", "mode": mode.value, **window.record()}
-        self._record(request_data, record, window.decision, GuardrailEventHooks.post_call, started)
+        record = {"stage": "output", "mode": mode.value, **stream.record()}
+        self._record(request_data, record, stream.decision, GuardrailEventHooks.post_call, started)
 
     # -- routes the hooks do not read: LiteLLM's translation + apply_guardrail
 

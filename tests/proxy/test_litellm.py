@@ -32,8 +32,10 @@ from hypothesis import strategies as st
 from sluicegate.policies.engine import RequestInfo
 from sluicegate.policies.evaluator import PolicyEvaluator
 from sluicegate.policies.loader import PolicyLoader
-from sluicegate.proxy.chunk_window import ChunkWindow
 from sluicegate.proxy.enforcement import OutputGuardStage
+from sluicegate.proxy.kinds import EndpointKind
+from sluicegate.proxy.streaming import GuardedStream
+from sluicegate.proxy.streaming.chat import ChatCodec
 from tests.proxy.test_window_property import FRAGMENTS, POLICY, non_streamed, windowed
 from tests.support.servers import MockUpstream, Reply, chat_reply, chat_stream
 
@@ -694,7 +696,8 @@ def chunk_dicts(pieces: list[str]) -> list[dict[str, Any]]:
 
 
 async def chunk_windowed(pieces: list[str]) -> tuple[list[str], str | None, dict[str, Any]]:
-    window = ChunkWindow(POLICY, "chat", OutputGuardStage(PolicyEvaluator()), RequestInfo())
+    stage = OutputGuardStage(PolicyEvaluator())
+    window = GuardedStream(ChatCodec(EndpointKind.CHAT), POLICY, stage, RequestInfo())
     released: list[str] = []
     finish = None
 
@@ -703,12 +706,12 @@ async def chunk_windowed(pieces: list[str]) -> tuple[list[str], str | None, dict
         for choice in chunk["choices"]:
             if choice["delta"].get("content"):
                 released.append(choice["delta"]["content"])
-            finish = choice["finish_reason"] or finish
+            finish = choice.get("finish_reason") or finish
 
     for chunk in chunk_dicts(pieces):
-        async for out in window.feed(chunk):
+        for out in await window.feed(chunk):
             take(out)
-    async for out in window.finish():
+    for out in await window.finish():
         take(out)
     return released, finish, window.record()
 
@@ -760,14 +763,15 @@ async def test_chunk_window_holds_fields_and_buffers() -> None:
     policy = PolicyLoader().load_text(
         POLICY_YAML + "streaming: buffer\n", path="buffer.yaml", name="buffer"
     )
-    window = ChunkWindow(
-        policy, "chat", OutputGuardStage(PolicyEvaluator()), RequestInfo(), buffered=True
-    )
+    stage = OutputGuardStage(PolicyEvaluator())
+    window = GuardedStream(ChatCodec(EndpointKind.CHAT), policy, stage, RequestInfo())
     out: list[dict[str, Any]] = []
-    for chunk in chunks:
-        out += [c async for c in window.feed(chunk)]
+    for chunk in chunks[:2]:
+        out += await window.feed(chunk)
     assert out == []  # a tool-call delta is held, even its role
-    out += [c async for c in window.finish()]
+    for chunk in chunks[2:]:
+        out += await window.feed(chunk)
+    out += await window.finish()
     [held] = [c for c in out if c["choices"] and c["choices"][0]["delta"].get("tool_calls")]
     arguments = held["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"]
     assert json.loads(arguments) == {"to": "[EMAIL]"}

@@ -418,7 +418,7 @@ def test_block_response_message(gateway: GatewayFactory, upstream: MockUpstream)
     assert upstream.requests == []
 
 
-# Streamed (buffered whole in the interim)
+# Streamed: through the one relay (window mode by default)
 
 TOOL_MESSAGE = anthropic_message(
     {"type": "thinking", "thinking": "I should mail jane@example.com", "signature": "sig=="},
@@ -462,19 +462,21 @@ def test_stream_block_ends_well_formed(gateway: GatewayFactory, upstream: MockUp
     response = client(gw).messages.with_raw_response.create(
         model="claude-mock", max_tokens=64, messages=USER, stream=True
     )
-    assert response.headers["x-sluicegate-output"] == "buffered"
-    events = list(response.parse())
+    assert response.headers["x-sluicegate-output"] == "window"
+    events = [e for e in response.parse() if e.type != "ping"]
+    # "one " left before the guards saw the rest; the notice goes into the
+    # open text block, which is then closed, and the message ends.
     assert [e.type for e in events] == [
         "message_start",
         "content_block_start",
+        "content_block_delta",
         "content_block_delta",
         "content_block_stop",
         "message_delta",
         "message_stop",
     ]
-    delta = events[2].delta
-    assert delta.type == "text_delta" and delta.text == "Stopped."
-    assert events[4].delta.stop_reason == "refusal"
+    assert [e.delta.text for e in events[2:4]] == ["one ", "Stopped."]
+    assert events[5].delta.stop_reason == "refusal"
     assert "BLOCKME" not in str(events)
 
 
@@ -505,7 +507,9 @@ def test_stream_input_block(gateway: GatewayFactory, upstream: MockUpstream) -> 
 def test_stream_that_cannot_be_guarded_is_a_502(
     gateway: GatewayFactory, upstream: MockUpstream, events: list[dict[str, Any]]
 ) -> None:
-    gw = gateway(POLICY)
+    """buffer mode: nothing leaves before the whole check, so the broken
+    stream is still an HTTP 502."""
+    gw = gateway(POLICY + "streaming: buffer\n")
     upstream.push(sse_reply(events))
     sdk = client(gw)
     with (
@@ -517,7 +521,36 @@ def test_stream_that_cannot_be_guarded_is_a_502(
     assert caught.value.body["error"]["type"] == "api_error"
 
 
-# The pure halves, as the relay will reuse them
+@pytest.mark.parametrize(
+    "events",
+    [
+        anthropic_events(anthropic_message(text("cut short")))[:-2],  # no message_delta
+        [
+            *anthropic_events(anthropic_message(text("x")))[:3],
+            {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}},
+        ],
+    ],
+    ids=["truncated", "error-event"],
+)
+def test_stream_broken_after_it_began_ends_with_an_error_event(
+    gateway: GatewayFactory, upstream: MockUpstream, events: list[dict[str, Any]]
+) -> None:
+    """window mode: the message began before the upstream broke, so the
+    stream ends with Anthropic's error event, which the SDK raises."""
+    gw = gateway(POLICY)
+    upstream.push(sse_reply(events))
+    sdk = client(gw)
+    with (
+        pytest.raises(anthropic.APIStatusError, match="upstream") as caught,
+        sdk.messages.stream(model="m", max_tokens=8, messages=USER) as stream,
+    ):
+        stream.until_done()
+    assert caught.value.body["type"] == "error"
+    assert caught.value.body["error"]["type"] == "api_error"
+    assert "cut short" not in str(caught.value.body)
+
+
+# The pure halves, which the relay's Messages codec reuses
 
 
 def test_assembling_the_events_gives_the_message_back() -> None:

@@ -67,7 +67,7 @@ def test_buffered_stream_redacts_across_chunks(
 def test_buffered_stream_blocks_with_content_filter(
     gateway: GatewayFactory, upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
+    gw = gateway(BUFFER)
     upstream.push(chat_stream(["this is BLOC", "KME text"]))
     text, finish = stream_text(gw.client)
     assert text == "Stopped."

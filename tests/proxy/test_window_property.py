@@ -21,8 +21,11 @@ from sluicegate.policies.loader import PolicyLoader
 from sluicegate.policies.policy import Policy
 from sluicegate.proxy.answers import apply_output, output_bundle
 from sluicegate.proxy.enforcement import OutputGuardStage
+from sluicegate.proxy.kinds import EndpointKind
 from sluicegate.proxy.sse import DONE_EVENT, encode_event
-from sluicegate.proxy.window_stream import WindowedStream
+from sluicegate.proxy.streaming import GuardedStream
+from sluicegate.proxy.streaming.chat import ChatCodec
+from sluicegate.proxy.streaming.relay import StreamStatus, relay_events
 
 POLICY_TEXT = """\
 version: 1
@@ -83,25 +86,18 @@ async def windowed(pieces: list[str], byte_cuts: list[int]) -> tuple[str, str | 
     upstream = httpx.Response(
         200, headers={"content-type": "text/event-stream"}, stream=Chunks(parts)
     )
-    record: dict[str, Any] = {}
-    stream = WindowedStream(
-        POLICY,
-        "chat",
-        OutputGuardStage(PolicyEvaluator()),
-        RequestInfo(),
-        record,
-        lambda r: None,
-        1 << 20,
-    )
+    codec = ChatCodec(EndpointKind.CHAT)
+    session = GuardedStream(codec, POLICY, OutputGuardStage(PolicyEvaluator()), RequestInfo())
+    events = relay_events(upstream, codec, session, StreamStatus(), 1 << 20)
     text, finish = "", None
-    async for event in stream.relay(upstream, 0.0):
+    async for event in events:
         payload = event.removeprefix(b"data: ").strip()
         if payload == b"[DONE]":
             continue
         for choice in orjson.loads(payload)["choices"]:
             text += choice["delta"].get("content") or ""
-            finish = choice["finish_reason"] or finish
-    return text, finish, record
+            finish = choice.get("finish_reason") or finish
+    return text, finish, {"output": session.record()}
 
 
 async def non_streamed(full: str, policy: Policy = POLICY) -> tuple[str, Action]:

@@ -11,11 +11,11 @@ import orjson
 from sluicegate.policies.engine import RequestInfo
 from sluicegate.policies.evaluator import PolicyEvaluator
 from sluicegate.policies.loader import PolicyLoader
-from sluicegate.proxy.enforcement import OutputGuardStage, StageOutcome
-from sluicegate.proxy.responses_api import apply_response_output, response_output_bundle
-from sluicegate.proxy.responses_stream import ResponsesWindowStream
+from sluicegate.proxy.enforcement import OutputGuardStage
+from sluicegate.proxy.kinds import EndpointKind
 from sluicegate.proxy.sse import DONE_EVENT, encode_event
-from sluicegate.proxy.window_stream import WindowedStream
+from sluicegate.proxy.streaming import GuardedStream, codec_for
+from sluicegate.proxy.streaming.relay import StreamStatus, relay_events
 
 POLICY = PolicyLoader().load_text(
     """\
@@ -45,12 +45,19 @@ def upstream(body: bytes) -> httpx.Response:
     return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=Chunks(body))
 
 
+async def relayed(kind: EndpointKind, response: httpx.Response) -> tuple[str, dict[str, Any]]:
+    """The relay loop on one upstream response: the client's bytes, and the
+    audit line's stream status and output decision."""
+    codec = codec_for(kind)
+    session = GuardedStream(codec, POLICY, STAGE, RequestInfo())
+    status = StreamStatus()
+    out = b"".join([c async for c in relay_events(response, codec, session, status, 1 << 20)])
+    return out.decode(), {"stream_status": status.text, "output": session.record()}
+
+
 async def chat(events: list[Any]) -> tuple[str, dict[str, Any]]:
     body = b"".join(encode_event(e) for e in events) + DONE_EVENT
-    record: dict[str, Any] = {}
-    stream = WindowedStream(POLICY, "chat", STAGE, RequestInfo(), record, lambda r: None, 1 << 20)
-    out = b"".join([chunk async for chunk in stream.relay(upstream(body), 0.0)])
-    return out.decode(), record
+    return await relayed(EndpointKind.CHAT, upstream(body))
 
 
 def delta(d: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
@@ -76,32 +83,20 @@ async def test_legacy_function_call_and_audio_deltas_are_guarded() -> None:
 async def test_decision_recorded_when_upstream_fails_after_release() -> None:
     class Failing(httpx.AsyncByteStream):
         async def __aiter__(self) -> AsyncIterator[bytes]:
-            text = f"please write to {EMAIL} today. " + "more words follow here. " * 6
-            yield encode_event(delta({"content": text}))
+            pieces = [f"please write to {EMAIL} today. ", *["more words follow here. "] * 6]
+            yield b"".join(encode_event(delta({"content": p})) for p in pieces)
             raise httpx.ReadError("connection reset")
 
-    record: dict[str, Any] = {}
-    stream = WindowedStream(POLICY, "chat", STAGE, RequestInfo(), record, lambda r: None, 1 << 20)
     response = httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=Failing())
-    out = b"".join([c async for c in stream.relay(response, 0.0)]).decode()
+    out, record = await relayed(EndpointKind.CHAT, response)
     assert "[EMAIL]" in out and EMAIL not in out
     assert record["output"]["action"] == "redact"
     assert record["stream_status"].startswith("upstream failed")
 
 
 async def responses(events: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
-    async def check_answer(answer: Any) -> StageOutcome:
-        outcome = await STAGE.check(POLICY, [response_output_bundle(answer)], RequestInfo())
-        apply_response_output(answer, outcome)
-        return outcome
-
     body = b"".join(b"data: " + orjson.dumps(e) + b"\n\n" for e in events)
-    record: dict[str, Any] = {}
-    stream = ResponsesWindowStream(
-        POLICY, STAGE, RequestInfo(), record, lambda r: None, 1 << 20, check_answer
-    )
-    out = b"".join([c async for c in stream.relay(upstream(body), 0.0)])
-    return out.decode(), record
+    return await relayed(EndpointKind.RESPONSES, upstream(body))
 
 
 def final(text: str, logprobs: list[Any] | None = None) -> dict[str, Any]:
