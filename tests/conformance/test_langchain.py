@@ -168,11 +168,6 @@ def _tiktoken_ready() -> str | None:
     return None
 
 
-@pytest.mark.xfail(
-    reason="OpenAIEmbeddings sends token ids by default; the gateway refuses token-id "
-    "input until token-id support lands (another engineer's task)",
-    strict=False,
-)
 @pytest.mark.parametrize("name", PLAIN_TARGETS)
 def test_embeddings_default_token_ids(targets: Targets, mock: MockUpstream, name: str) -> None:
     """The default: texts tokenized with tiktoken and sent as lists of token ids."""
@@ -185,10 +180,6 @@ def test_embeddings_default_token_ids(targets: Targets, mock: MockUpstream, name
     assert all(isinstance(item, list) for item in mock.requests[-1].body["input"])
 
 
-@pytest.mark.xfail(
-    reason="the gateway refuses token-id embeddings input (400) until token-id support lands",
-    strict=False,
-)
 @pytest.mark.parametrize("name", ["window", "pack:default"])
 def test_embeddings_token_ids_as_langchain_sends_them(
     targets: Targets, mock: MockUpstream, name: str
