@@ -3,8 +3,12 @@ gets is the upstream's framing, with only checked text changed."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sluicegate.policies.packs import pack_path
 from sluicegate.proxy.kinds import EndpointKind
@@ -162,3 +166,35 @@ async def test_completions_text_pieces() -> None:
     out = flat(await run(stream(EndpointKind.COMPLETIONS, policy(PII)), events))
     assert "".join(e["choices"][0]["text"] for e in out) == "mail [EMAIL]"
     assert out[-1]["choices"][0]["finish_reason"] == "stop"
+
+
+BENIGN = [
+    "Hello there, ",
+    "the answer is simple. ",
+    "Rivers run past old mills",
+    " and quiet fields.\n",
+    "Numbers like 42 and 7 ",
+    "are fine; ",
+    "so are e-mails about lunch.",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    fragments=st.lists(st.sampled_from(BENIGN), min_size=1, max_size=10),
+    cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=40),
+)
+async def test_allowed_streams_are_relayed_event_for_event(
+    fragments: list[str], cuts: list[int]
+) -> None:
+    """With nothing to redact or block, the client gets exactly the
+    upstream's events, whatever the chunking (token-sized pieces)."""
+    full = "".join(fragments)
+    points = sorted({c % (len(full) + 1) for c in cuts} | {0, len(full)})
+    pieces = [full[a:b] for a, b in pairwise(points) if b > a]
+    pieces = [p[i : i + 24] for p in pieces for i in range(0, len(p), 24)]
+    events = [chunk({"role": "assistant", "content": "", "refusal": None}, logprobs=None)]
+    events += [chunk({"content": p}, logprobs={"content": [], "refusal": None}) for p in pieces]
+    events.append(chunk({}, finish="stop"))
+    out = flat(await run(stream(CHAT, policy(PII)), events))
+    assert out == events
