@@ -127,6 +127,8 @@ def content_segments(
         if not isinstance(part, dict):
             raise PayloadShapeError(f"{where} must be an object", str(path[0]))
         kind = part.get("type")
+        if kind is not None and not isinstance(kind, str):
+            raise PayloadShapeError(f"{where}.type must be a string", str(path[0]))
         field = "refusal" if kind == "refusal" else "text"
         value = part.get(field)
         if kind in text_types or kind == "refusal" or (kind is None and value is not None):

@@ -74,8 +74,11 @@ def _input_item(item: Any, path: Path) -> tuple[list[TextSegment], int]:
     if not isinstance(item, dict):
         raise PayloadShapeError(f"input[{path[1]}] must be an object", "input")
     kind = item.get("type", "message" if "role" in item else None)
+    if kind is not None and not isinstance(kind, str):
+        raise PayloadShapeError(f"input[{path[1]}].type must be a string", "input")
     if kind == "message":
-        if item.get("role") not in _ROLES:
+        role = item.get("role")
+        if not isinstance(role, str) or role not in _ROLES:
             raise PayloadShapeError(
                 f"input[{path[1]}].role must be one of {sorted(_ROLES)}", "input"
             )

@@ -55,6 +55,46 @@ def test_bad_chat_bodies(
     assert upstream.requests == []
 
 
+# Bodies that once made the readers raise (HTTP 500); found by test_openapi_fuzz.
+MALFORMED_PARTS = [
+    (
+        "/v1/chat/completions",
+        {"messages": [{"role": "user", "content": [{"type": {}}]}]},
+        "messages",
+    ),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": [None, None]}]}, "messages"),
+    (
+        "/v1/chat/completions",
+        {
+            "messages": [{"role": "developer", "content": [{"type": {}, "text": "x"}]}],
+            "web_search_options": {"search_context_size": "low"},
+        },
+        "messages",
+    ),
+    (
+        "/v1/chat/completions",
+        {"messages": [{"role": "user", "content": "x"}], "prediction": {"content": [{"type": []}]}},
+        "prediction",
+    ),
+    ("/v1/responses", {"input": [{"type": {}, "content": "x"}]}, "input"),
+    ("/v1/responses", {"input": [{"role": {}, "content": "x"}]}, "input"),
+    ("/v1/responses", {"input": [{"role": "user", "content": [{"type": [1]}]}]}, "input"),
+    ("/v1/responses", {"input": [None, None]}, "input"),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "param"), MALFORMED_PARTS)
+def test_malformed_parts_are_a_400_naming_the_field(
+    gateway: GatewayFactory, upstream: MockUpstream, path: str, body: dict[str, object], param: str
+) -> None:
+    response = gateway(POLICY).http().post(path, json={"model": "m", **body})
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["param"] == param
+    assert error["code"] == "invalid_request"
+    assert upstream.requests == []
+
+
 def test_body_over_limit_is_413(gateway: GatewayFactory, upstream: MockUpstream) -> None:
     http = gateway(POLICY, max_body_bytes=1000).http()
     big = b'{"model": "m", "messages": [{"role": "user", "content": "' + b"a" * 2000 + b'"}]}'
