@@ -262,7 +262,7 @@ class ChatCodec:
     def text_end(self, entry: Entry, texts: dict[Hashable, str]) -> Event:
         raise AssertionError("chat streams have no text-end events")
 
-    def held(self, entry: Entry, answer: Event) -> list[Event]:
+    def held(self, entry: Entry, answer: Event, *, allowed: bool) -> list[Event]:
         """Held fields as sent, where the policy left them unchanged; a call
         it rewrote goes out as its first delta (id, type, name) with the
         checked arguments whole, and its later deltas are dropped."""

@@ -84,9 +84,10 @@ class StreamCodec(Protocol):
         """A TEXT_END entry's event, with the channels' texts as sent."""
         ...
 
-    def held(self, entry: Entry, answer: Event) -> list[Event]:
+    def held(self, entry: Entry, answer: Event, *, allowed: bool) -> list[Event]:
         """What a HELD entry becomes once ``answer`` (checked, rewritten by
-        the policy) is known: its event unchanged, rewritten, or nothing."""
+        the policy; ``allowed`` when the policy left it unchanged) is known:
+        its event unchanged, rewritten, or nothing."""
         ...
 
     def group_end(self, entry: Entry, answer: Event) -> list[Event]:

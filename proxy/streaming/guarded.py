@@ -336,7 +336,8 @@ class GuardedStream:
             return [self.codec.text_end(entry, texts)]
         answer = self.answers[entry.group]
         if entry.kind is EntryKind.HELD:
-            return self.codec.held(entry, answer)
+            allowed = self.final[entry.group].action is Action.ALLOW
+            return self.codec.held(entry, answer, allowed=allowed)
         return self.codec.group_end(entry, answer)
 
     def _block(self, group: Group | None, decision: PolicyDecision) -> None:

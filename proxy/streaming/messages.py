@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from ...policies.decisions import Action, PolicyDecision
+from ...policies.decisions import PolicyDecision
 from ..messages_api import (
     STOP_REASON_BLOCKED,
     anthropic_error,
@@ -44,7 +44,6 @@ class MessagesCodec:
     def __init__(self) -> None:
         self.events: list[Event] = []  # every upstream event, for the assembly
         self.kinds: dict[int, str] = {}  # block index -> type
-        self.allowed = False
         self._ended = False
         self._rewritten: set[int] = set()  # tool blocks whose checked input went out
         self._open: set[int] = set()  # blocks started on the client's side, not stopped
@@ -127,7 +126,6 @@ class MessagesCodec:
         return [messages_output_bundle(answer)]
 
     def apply(self, answer: Event, outcome: Any) -> bool:
-        self.allowed = outcome.evaluations[0].decision.action is Action.ALLOW
         return apply_messages_output(answer, outcome)
 
     # -- writing -----------------------------------------------------------
@@ -140,9 +138,9 @@ class MessagesCodec:
     def text_end(self, entry: Entry, texts: dict[Hashable, str]) -> Event:
         return entry.event
 
-    def held(self, entry: Entry, answer: Event) -> list[Event]:
+    def held(self, entry: Entry, answer: Event, *, allowed: bool) -> list[Event]:
         event = entry.event
-        if self.allowed or event["type"] in ("message_delta", "content_block_stop"):
+        if allowed or event["type"] in ("message_delta", "content_block_stop"):
             return [event]
         index = event.get("index")
         content = answer.get("content") or []

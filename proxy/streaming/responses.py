@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from ...policies.decisions import Action, PolicyDecision
+from ...policies.decisions import PolicyDecision
 from ..errors import openai_error
 from ..payloads import TextBundle
 from ..responses_api import apply_response_output, response_output_bundle
@@ -48,7 +48,6 @@ class ResponsesCodec:
         self.response: Event = {}  # the response object of the first snapshot
         self.final: Event | None = None  # the final event's response object
         self.parts: dict[Part, str] = {}  # streamed text per output_text part
-        self.allowed = False  # the whole-response check allowed it unchanged
         self._seq = 0
         self._items: dict[int, Event] = {}  # output items the client has, as last sent
         self._open: set[int] = set()  # items added, not yet done, on the client's side
@@ -130,7 +129,6 @@ class ResponsesCodec:
         return [response_output_bundle(answer)]
 
     def apply(self, answer: Event, outcome: Any) -> bool:
-        self.allowed = outcome.evaluations[0].decision.action is Action.ALLOW
         return apply_response_output(answer, outcome)
 
     # -- writing -----------------------------------------------------------
@@ -164,7 +162,7 @@ class ResponsesCodec:
             content.append(part)
         return {**event, "item": {**item, "content": content}}
 
-    def held(self, entry: Entry, answer: Event) -> list[Event]:
+    def held(self, entry: Entry, answer: Event, *, allowed: bool) -> list[Event]:
         event = entry.event
         kind = event["type"]
         index = event.get("output_index")
@@ -176,7 +174,7 @@ class ResponsesCodec:
             arguments = item.get("arguments", "")
             if kind.endswith(".done"):
                 return [{**event, "arguments": arguments}]
-            if self.allowed:
+            if allowed:
                 return [event]
             # Rewritten: the whole checked arguments as one delta per call.
             if index in self._arguments_rewritten:
@@ -186,7 +184,7 @@ class ResponsesCodec:
         part = _part(answer, index, event.get("content_index"))
         if kind == "response.content_part.done" and part is not None:
             return [{**event, "part": part}]
-        return [event] if self.allowed else []
+        return [event] if allowed else []
 
     def group_end(self, entry: Entry, answer: Event) -> list[Event]:
         return [{**entry.event, "response": answer}]
