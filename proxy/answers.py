@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..policies.decisions import Action
+from .kinds import EndpointKind
 from .payloads import (
     PayloadShapeError,
     RedactionConflict,
@@ -25,10 +26,10 @@ _TEXT_PARTS = frozenset({"text", "output_text"})
 _TEXT_FIELDS = ("refusal", "reasoning_content", "reasoning")
 
 
-def output_bundle(choice: Any, index: int, kind: str) -> TextBundle:
+def output_bundle(choice: Any, index: int, kind: EndpointKind) -> TextBundle:
     if not isinstance(choice, dict):
         raise PayloadShapeError(f"choices[{index}] is not an object")
-    if kind == "text":
+    if kind == EndpointKind.COMPLETIONS:
         text = choice.get("text")
         if text is not None and not isinstance(text, str):
             raise PayloadShapeError(f"choices[{index}].text is not a string")
@@ -56,7 +57,7 @@ def _message_segments(message: dict[str, Any], path: tuple[str | int, ...]) -> l
     return segments
 
 
-def apply_output(answer: dict[str, Any], output: StageOutcome, kind: str) -> list[int]:
+def apply_output(answer: dict[str, Any], output: StageOutcome, kind: EndpointKind) -> list[int]:
     """Rewrite ``answer`` per choice. Blocked choices (and any action that is
     not allow or redact) carry the policy's message and ``finish_reason:
     content_filter``; redacted ones get placeholders. Either way their
@@ -80,7 +81,7 @@ def apply_output(answer: dict[str, Any], output: StageOutcome, kind: str) -> lis
                 continue
         blocked.append(index)
         message = evaluation.decision.message or output.policy.spec.output_block_message
-        if kind == "chat":
+        if kind == EndpointKind.CHAT:
             choice["message"] = {"role": "assistant", "content": message, "refusal": None}
         else:
             choice["text"] = message

@@ -21,6 +21,7 @@ from .audit import AuditLog
 from .config import DEMO_UPSTREAM, CorsConfig, GatewayConfig
 from .errors import ClientError, UpstreamError
 from .guard_api import GuardEndpoint
+from .kinds import EndpointKind
 from .policy_store import PolicyStore
 from .responses import error_response
 from .routes import GuardedEndpoint, passthrough
@@ -32,11 +33,14 @@ __all__ = ["create_app"]
 logger = logging.getLogger("sluicegate.proxy")
 
 GUARDED = (
-    ("/v1/chat/completions", "chat"),
-    ("/v1/completions", "text"),
-    ("/v1/embeddings", "embeddings"),
-    ("/v1/responses", "responses"),
-    ("/v1/messages", "messages"),  # Anthropic's Messages API, for upstreams that speak it
+    ("/v1/chat/completions", EndpointKind.CHAT),
+    ("/v1/completions", EndpointKind.COMPLETIONS),
+    ("/v1/embeddings", EndpointKind.EMBEDDINGS),
+    ("/v1/responses", EndpointKind.RESPONSES),
+    (
+        "/v1/messages",
+        EndpointKind.MESSAGES,
+    ),  # Anthropic's Messages API, for upstreams that speak it
 )
 
 

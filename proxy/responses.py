@@ -11,6 +11,7 @@ from starlette.responses import Response
 from ..policies.decisions import PolicyDecision
 from .enforcement import strongest
 from .errors import openai_error
+from .kinds import EndpointKind
 from .responses_api import response_stream
 from .sse import encode_event
 from .upstream import HOP_BY_HOP
@@ -86,10 +87,12 @@ def content_policy_error(
     return json_response(body, 400, headers)
 
 
-def blocked_completion(kind: str, request_id: str, model: str, message: str) -> dict[str, Any]:
+def blocked_completion(
+    kind: EndpointKind, request_id: str, model: str, message: str
+) -> dict[str, Any]:
     """A normal-looking completion whose content is the policy's message."""
     created = int(time.time())
-    if kind == "responses":
+    if kind == EndpointKind.RESPONSES:
         return {
             "id": f"resp_sg_{request_id}",
             "object": "response",
@@ -115,7 +118,7 @@ def blocked_completion(kind: str, request_id: str, model: str, message: str) -> 
             "tools": [],
             "top_p": None,
         }
-    if kind == "text":
+    if kind == EndpointKind.COMPLETIONS:
         return {
             "id": f"cmpl-sg-{request_id}",
             "object": "text_completion",
@@ -144,15 +147,15 @@ def blocked_completion(kind: str, request_id: str, model: str, message: str) -> 
 
 
 def blocked_stream(
-    kind: str, request_id: str, model: str, message: str, *, include_usage: bool = False
+    kind: EndpointKind, request_id: str, model: str, message: str, *, include_usage: bool = False
 ) -> bytes:
     """The same, as a finished SSE stream. With ``include_usage`` (the client's
     ``stream_options.include_usage``) it ends, as OpenAI's do, with a chunk that
     has no choices and the usage, which some SDKs wait for."""
-    if kind == "responses":
+    if kind == EndpointKind.RESPONSES:
         return response_stream(blocked_completion(kind, request_id, model, message))
     created = int(time.time())
-    if kind == "text":
+    if kind == EndpointKind.COMPLETIONS:
         head = {
             "id": f"cmpl-sg-{request_id}",
             "object": "text_completion",

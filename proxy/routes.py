@@ -67,7 +67,12 @@ logger = logging.getLogger("sluicegate.proxy")
 _RULE_HEADER_PREFIXES = ("x-",)
 _PRIVATE_HEADERS = frozenset({"authorization", "x-sluicegate-key", "cookie", "x-api-key"})
 # The request field a blocked input is reported against (the error's ``param``).
-_INPUT_FIELDS = {"chat": "messages", "text": "prompt", "embeddings": "input", "responses": "input"}
+_INPUT_FIELDS = {
+    EndpointKind.CHAT: "messages",
+    EndpointKind.COMPLETIONS: "prompt",
+    EndpointKind.EMBEDDINGS: "input",
+    EndpointKind.RESPONSES: "input",
+}
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -130,13 +135,13 @@ def _field(body: dict[str, Any], name: str, kind: type, default: Any) -> Any:
 
 
 class GuardedEndpoint:
-    """One OpenAI endpoint: ``kind`` is ``chat``, ``text`` or ``embeddings``."""
+    """One guarded endpoint; its kind decides how bodies and streams are read."""
 
     def __init__(
         self,
         services: GatewayServices,
         path: str,
-        kind: str,
+        kind: EndpointKind,
         tokenizers: TokenizerRegistry | None = None,
     ) -> None:
         self.services = services
@@ -147,11 +152,11 @@ class GuardedEndpoint:
 
     def input_bundles(self, body: dict[str, Any], policy: Policy) -> list[TextBundle]:
         try:
-            if self.kind == "chat":
+            if self.kind == EndpointKind.CHAT:
                 return chat_input_bundles(body, policy.spec.input_scope, policy.spec.input_roles)
-            if self.kind == "responses":
+            if self.kind == EndpointKind.RESPONSES:
                 return response_input_bundles(body)
-            if self.kind == "messages":
+            if self.kind == EndpointKind.MESSAGES:
                 spec = policy.spec
                 return messages_input_bundles(body, spec.input_scope, spec.input_roles)
             model = body.get("model")
@@ -160,14 +165,14 @@ class GuardedEndpoint:
                 if self.tokenizers is not None and isinstance(model, str)
                 else None
             )
-            field = "prompt" if self.kind == "text" else "input"
+            field = "prompt" if self.kind == EndpointKind.COMPLETIONS else "input"
             return prompt_input_bundles(body, field, tokenizer)
         except PayloadShapeError as exc:
             code = "missing_field" if str(exc).endswith("is required") else "invalid_request"
             raise ClientError(str(exc), param=exc.param, code=code) from None
 
     async def handle(self, request: Request) -> Response:
-        errors = anthropic_error_response if self.kind == "messages" else error_response
+        errors = anthropic_error_response if self.kind == EndpointKind.MESSAGES else error_response
         return await audited(self.services, self.path, request, self._handle, errors)
 
     async def _handle(self, request: Request, request_id: str, record: dict[str, Any]) -> Response:
@@ -175,7 +180,7 @@ class GuardedEndpoint:
         identity = services.keys.identify(request.headers)
         body = await read_json_body(request, services.config.max_body_bytes)
         model = _field(body, "model", str, "")
-        stream = _field(body, "stream", bool, False) and self.kind != "embeddings"
+        stream = _field(body, "stream", bool, False) and self.kind != EndpointKind.EMBEDDINGS
         user = _field(body, "user", str, "")
         metadata = _field(body, "metadata", dict, {})
         policy = services.store.select(
@@ -233,7 +238,7 @@ class GuardedEndpoint:
         )
         record["upstream_latency_ms"] = round((time.perf_counter() - upstream_started) * 1000, 3)
         reply_headers = upstream_headers(upstream.headers)
-        if upstream.status_code >= 400 or self.kind == "embeddings":
+        if upstream.status_code >= 400 or self.kind == EndpointKind.EMBEDDINGS:
             return upstream_error_or_raw(
                 upstream.status_code, upstream.content, reply_headers, decision.label
             )
@@ -253,11 +258,11 @@ class GuardedEndpoint:
     async def check_answer(self, answer: Any, policy: Policy, info: RequestInfo) -> StageOutcome:
         """Run the output stage on a whole answer and apply its decision in place."""
         try:
-            if self.kind == "responses":
+            if self.kind == EndpointKind.RESPONSES:
                 if not isinstance(answer, dict):
                     raise PayloadShapeError("response is not an object")
                 bundles = [response_output_bundle(answer)]
-            elif self.kind == "messages":
+            elif self.kind == EndpointKind.MESSAGES:
                 if not isinstance(answer, dict):
                     raise PayloadShapeError("message is not an object")
                 bundles = [messages_output_bundle(answer)]
@@ -269,9 +274,9 @@ class GuardedEndpoint:
         except PayloadShapeError as exc:
             raise UpstreamError(f"upstream answer has an unexpected shape: {exc}") from None
         output = await self.services.output_stage.check(policy, bundles, info)
-        if self.kind == "responses":
+        if self.kind == EndpointKind.RESPONSES:
             apply_response_output(answer, output)
-        elif self.kind == "messages":
+        elif self.kind == EndpointKind.MESSAGES:
             apply_messages_output(answer, output)
         else:
             apply_output(answer, output, self.kind)
@@ -291,7 +296,7 @@ class GuardedEndpoint:
         normal-looking completion (or finished stream) holding the message."""
         message = decision.message or policy.spec.block_message
         headers = {DECISION_HEADER: decision.label, BLOCKED_HEADER: "input"}
-        if self.kind == "messages":
+        if self.kind == EndpointKind.MESSAGES:
             if policy.spec.block_response is not BlockResponse.MESSAGE:
                 return anthropic_error_response(400, message, headers=headers)
             blocked = blocked_message(request_id, model, message)
@@ -299,7 +304,10 @@ class GuardedEndpoint:
                 events = message_stream(blocked)
                 return Response(events, 200, headers, media_type="text/event-stream")
             return json_response(blocked, 200, headers)
-        if policy.spec.block_response is BlockResponse.MESSAGE and self.kind != "embeddings":
+        if (
+            policy.spec.block_response is BlockResponse.MESSAGE
+            and self.kind != EndpointKind.EMBEDDINGS
+        ):
             if stream:
                 options = body.get("stream_options")
                 include_usage = isinstance(options, dict) and options.get("include_usage") is True

@@ -108,18 +108,18 @@ __all__ = ["SluicegateBlocked", "SluicegateGuardrail", "SluicegateRequestError"]
 PROVIDER = "sluicegate"
 _METADATA_KEY = "sluicegate"  # per-request decision labels, in LiteLLM's metadata bucket
 # call types whose request bodies the hooks read themselves, by the gateway's endpoint kind
-_KINDS: Mapping[str, str] = {
-    "completion": "chat",
-    "acompletion": "chat",
-    "text_completion": "text",
-    "atext_completion": "text",
-    "embedding": "embeddings",
-    "aembedding": "embeddings",
+_KINDS: Mapping[str, EndpointKind] = {
+    "completion": EndpointKind.CHAT,
+    "acompletion": EndpointKind.CHAT,
+    "text_completion": EndpointKind.COMPLETIONS,
+    "atext_completion": EndpointKind.COMPLETIONS,
+    "embedding": EndpointKind.EMBEDDINGS,
+    "aembedding": EndpointKind.EMBEDDINGS,
 }
 _ROUTES = {
-    "chat": "/v1/chat/completions",
-    "text": "/v1/completions",
-    "embeddings": "/v1/embeddings",
+    EndpointKind.CHAT: "/v1/chat/completions",
+    EndpointKind.COMPLETIONS: "/v1/completions",
+    EndpointKind.EMBEDDINGS: "/v1/embeddings",
 }
 _RULE_HEADER_PREFIXES = ("x-",)
 _PRIVATE_HEADERS = frozenset({"authorization", "x-sluicegate-key", "cookie", "x-api-key"})
@@ -306,9 +306,9 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
         if not self._runs(data, GuardrailEventHooks.post_call):
             return response
         if isinstance(response, ModelResponse):
-            kind = "chat"
+            kind = EndpointKind.CHAT
         elif isinstance(response, TextCompletionResponse):
-            kind = "text"
+            kind = EndpointKind.COMPLETIONS
         else:
             return await self._unified_post_call(user_api_key_dict, data, response)
         started = time.time()
@@ -394,7 +394,8 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
         if stage is Stage.INPUT and isinstance(tools, list) and tools:
             body["tools"] = copy.deepcopy(tools)
             segments += json_string_segments(body["tools"], ("tools",))
-        kind = "chat" if inputs.get("structured_messages") is not None else "text"
+        structured = inputs.get("structured_messages") is not None
+        kind = EndpointKind.CHAT if structured else EndpointKind.COMPLETIONS
         info = self._request_info(request_data, None, kind)
         stage_runner = self.input_stage if stage is Stage.INPUT else self.output_stage
         outcome = await stage_runner.check(self.policy, [TextBundle(tuple(segments))], info)
@@ -419,7 +420,7 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
         self._log(request_data, outcome, decision, event, started)
         if decision.action not in (Action.ALLOW, Action.REDACT):
             if stage is Stage.INPUT:
-                self._block_input(request_data, decision, "chat")
+                self._block_input(request_data, decision, EndpointKind.CHAT)
             message = decision.message or self.policy.spec.output_block_message
             self.raise_passthrough_exception(message, request_data, _detection(decision))
         result = dict(inputs)
@@ -459,7 +460,8 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
         """Apply the policy's ``streaming`` mode to a chat completion stream
         (``ModelResponseStream`` chunks, or dicts of the same shape). The
         decision is logged into ``request``'s metadata, as for the hooks."""
-        return self._guard_stream(stream, request if request is not None else {}, "chat", None)
+        request = request if request is not None else {}
+        return self._guard_stream(stream, request, EndpointKind.CHAT, None)
 
     # -- the engine ----------------------------------------------------------
 
@@ -467,17 +469,19 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
         return self.should_run_guardrail(data=data, event_type=event) is True
 
     async def _check_input(
-        self, data: dict[str, Any], kind: str, user_api_key_dict: Any
+        self, data: dict[str, Any], kind: EndpointKind, user_api_key_dict: Any
     ) -> StageOutcome:
         policy = self.policy
         try:
-            if kind == "chat":
+            if kind == EndpointKind.CHAT:
                 messages = data.get("messages")
                 if isinstance(messages, list):  # the SDK may hand over message objects
                     data["messages"] = [_plain(m) for m in messages]
                 bundles = chat_input_bundles(data, policy.spec.input_scope, policy.spec.input_roles)
             else:
-                bundles = prompt_input_bundles(data, "prompt" if kind == "text" else "input")
+                bundles = prompt_input_bundles(
+                    data, "prompt" if kind == EndpointKind.COMPLETIONS else "input"
+                )
         except PayloadShapeError as exc:
             code = "missing_field" if str(exc).endswith("is required") else "invalid_request"
             raise SluicegateRequestError(
@@ -490,9 +494,14 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
         info = self._request_info(data, user_api_key_dict, kind)
         return await self.input_stage.check(policy, bundles, info)
 
-    def _block_input(self, data: dict[str, Any], decision: PolicyDecision, kind: str) -> None:
+    def _block_input(
+        self, data: dict[str, Any], decision: PolicyDecision, kind: EndpointKind
+    ) -> None:
         message = decision.message or self.policy.spec.block_message
-        if self.policy.spec.block_response is BlockResponse.MESSAGE and kind != "embeddings":
+        if (
+            self.policy.spec.block_response is BlockResponse.MESSAGE
+            and kind != EndpointKind.EMBEDDINGS
+        ):
             # A 200 completion whose content is the message, finish_reason content_filter.
             self.raise_passthrough_exception(message, data, _detection(decision))
         raise SluicegateBlocked(
@@ -503,7 +512,7 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
         )
 
     def _request_info(
-        self, data: Mapping[str, Any], user_api_key_dict: Any, kind: str
+        self, data: Mapping[str, Any], user_api_key_dict: Any, kind: EndpointKind
     ) -> RequestInfo:
         metadata: Any = _bucket(data).get("requester_metadata")
         if not isinstance(metadata, Mapping):
@@ -588,7 +597,7 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
         self,
         response: AsyncIterable[Any],
         request_data: dict[str, Any],
-        kind: str,
+        kind: EndpointKind,
         user_api_key_dict: Any,
     ) -> AsyncGenerator[Any, None]:
         mode = self.policy.spec.streaming.mode
@@ -604,9 +613,7 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
             self._record(request_data, record, None, GuardrailEventHooks.post_call, started)
             return
         info = self._request_info(request_data, user_api_key_dict, kind)
-        stream = GuardedStream(
-            ChatCodec(EndpointKind(kind)), self.policy, self.output_stage, info, mode=mode
-        )
+        stream = GuardedStream(ChatCodec(kind), self.policy, self.output_stage, info, mode=mode)
         if mode is StreamingMode.AUDIT:
             # Relayed at once, checked as a whole at the end: not protective.
             async for item in response:
@@ -679,13 +686,13 @@ def _unified() -> Any:
     return unified_guardrail
 
 
-def _stream_kind(route: str) -> str | None:
+def _stream_kind(route: str) -> EndpointKind | None:
     path = route.rstrip("/")
     if path.endswith("/chat/completions"):
-        return "chat"
+        return EndpointKind.CHAT
     if path.endswith("/completions") and not path.endswith("/chat/completions"):
-        return "text"
-    return None if route else "chat"
+        return EndpointKind.COMPLETIONS
+    return None if route else EndpointKind.CHAT
 
 
 def _bucket(data: Mapping[str, Any]) -> Mapping[str, Any]:
