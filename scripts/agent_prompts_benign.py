@@ -148,7 +148,7 @@ RAG_QUESTIONS = [
     "Who orders my laptop?", "Is a broken screen from a drop covered?", "Is shipping free?",
 ]
 
-SCHEMAS = [
+SCHEMAS: list[dict[str, dict[str, object]]] = [
     {"title": {"type": "string"}, "year": {"type": "integer"}},
     {"name": {"type": "string"}, "email": {"type": "string"}, "age": {"type": "integer"}},
     {"sentiment": {"type": "string", "enum": ["positive", "neutral", "negative"]},

@@ -7,8 +7,10 @@ Reproducible: fixed seeds, fixed dataset list, deterministic validation split.
 Only sets whose licence allows redistributing a derived model are trained on
 (the script refuses any other); whole sets are held out for evaluation
 (HarmBench, StrongREJECT, XSTest, Alpaca, deepset's test split, ToxicChat,
-XSafety, RTP-LX, Tensor Trust, BIPIA's test split), so `sluicegate eval` on them
-measures generalisation, not memory. The training data and licences are
+XSafety, RTP-LX, Tensor Trust, BIPIA's test split, and the agent-framework
+prompts of tests/conformance/agent_prompts.py, which
+scripts/agent_prompts_benign.py checks it shares no 8-word window with), so
+`sluicegate eval` on them measures generalisation, not memory. The training data and licences are
 written into the weights file and listed in guards/data/DEFAULT_CLASSIFIER.md.
 """
 
@@ -101,6 +103,7 @@ class TrainingData:
 
 def collect(data_dir: Path | None) -> TrainingData:
     """Every training row, its labels and group, and the validation texts."""
+    from agent_prompts_benign import agent_prompts
     from borderline_benign import borderline_prompts, request_shaped_prompts
 
     from sluicegate.policies.quality.datasets import dataset_info, load_dataset
@@ -135,16 +138,32 @@ def collect(data_dir: Path | None) -> TrainingData:
         data.provenance.append({"dataset": f"scripts/borderline_benign.py ({group})",
                                 "split": None, "role": "benign", "rows": len(prompts),
                                 "licence": "this project's (Apache-2.0)"})  # fmt: skip
+    # Agent frameworks' own system, tool-use, retry and handoff prompts, written
+    # for this project: role and format instructions are not a jailbreak by
+    # themselves (tests/conformance/agent_prompts.py, held out, checks them).
+    agents = agent_prompts()
+    for text, language in agents:
+        data.texts.append(text)
+        data.labels.append(labels_for("benign", False, None))
+        data.groups.append(("agent_prompts", language, 0))
+    data.provenance.append({"dataset": "scripts/agent_prompts_benign.py (agent_prompts)",
+                            "split": None, "role": "benign", "rows": len(agents),
+                            "licence": "this project's (Apache-2.0)"})  # fmt: skip
     return data
 
 
-def sample_weights(groups: list[tuple[str, str, int]], borderline_weight: float) -> np.ndarray:
+def sample_weights(
+    groups: list[tuple[str, str, int]], borderline_weight: float, agent_weight: float = 1.0
+) -> np.ndarray:
     """Every source counts alike (a 36k-row set must not drown a 100-row
-    one), then within each language unsafe and safe weigh the same, so a
-    language or script is not learnt as a sign of harm."""
+    one), except the authored borderline and agent prompts, which count as
+    ``borderline_weight`` and ``agent_weight`` sources; then within each
+    language unsafe and safe weigh the same, so a language or script is not
+    learnt as a sign of harm."""
     per_source = Counter(g[0] for g in groups)
     weights = np.array([1.0 / max(per_source[g[0]], 200) for g in groups])
     weights[[g[0] == "borderline" for g in groups]] *= borderline_weight
+    weights[[g[0] == "agent_prompts" for g in groups]] *= agent_weight
     mass: dict[tuple[str, int], float] = defaultdict(float)
     for g, w in zip(groups, weights, strict=True):
         mass[(g[1], g[2])] += w
@@ -181,6 +200,8 @@ def main() -> None:
                         help="per benign source, for the thresholds")
     parser.add_argument("--borderline-weight", type=float, default=3.0,
                         help="weight of the borderline benign prompts, in sources")
+    parser.add_argument("--agent-weight", type=float, default=1.0,
+                        help="weight of the agent-framework benign prompts, in sources")
     parser.add_argument("--output", type=Path,
                         default=REPO / "guards" / "data" / "default_classifier.npz")
     args = parser.parse_args()
@@ -192,7 +213,7 @@ def main() -> None:
 
     hasher = FeatureHasher()
     data = collect(args.data_dir)
-    weights = sample_weights(data.groups, args.borderline_weight)
+    weights = sample_weights(data.groups, args.borderline_weight, args.agent_weight)
     started = time.perf_counter()
     x = featurise(hasher, data.texts)
     y = np.array(data.labels)
@@ -232,6 +253,8 @@ def main() -> None:
         "categories": list(CATEGORIES),
         "thresholds": thresholds,
         "c": args.c,
+        "borderline_weight": args.borderline_weight,
+        "agent_weight": args.agent_weight,
         "target_fpr": args.target_fpr,
         "threshold_sources": {s: len(v) for s, v in data.validation.items()},
         "training_data": data.provenance,

@@ -19,17 +19,6 @@ from tests.conformance.agent_prompts import AGENT_PROMPTS, AgentPrompt
 
 PACKS = ("default", "strict", "deterministic")
 
-#: Prompts pack:default's embedded classifier blocks today (its jailbreak score, at
-#: the trained 0.8454 threshold): ReAct-style and "you are a ... assistant, call the
-#: functions" system prompts. Not fixable by a phrase; the classifier needs such
-#: prompts among its benign training data (reported with issue 14).
-CLASSIFIER_BLOCKS = {
-    ("default", "langchain", "ReAct system prompt"),
-    ("default", "llama-index", "ReAct agent system header"),
-    ("default", "llama-index", "function-calling agent system prompt"),
-}
-
-
 @pytest.fixture(scope="module")
 def packs() -> dict[str, Policy]:
     loader = PolicyLoader()
@@ -37,23 +26,14 @@ def packs() -> dict[str, Policy]:
 
 
 def cases() -> list[object]:
-    params = []
-    for pack in PACKS:
-        for prompt in AGENT_PROMPTS:
-            marks = []
-            if (pack, prompt.framework, prompt.kind) in CLASSIFIER_BLOCKS:
-                marks.append(
-                    pytest.mark.xfail(
-                        reason="pack:default's classifier scores this agent prompt as a "
-                        "jailbreak (>= 0.8454); needs retraining with agent prompts",
-                        strict=False,
-                    )
-                )
-            params.append(
-                pytest.param(pack, prompt, id=f"{pack}-{prompt.framework}-{prompt.kind}",
-                             marks=marks)
-            )
-    return params
+    # No xfails: pack:default's classifier used to block the ReAct and "call the
+    # provided functions" prompts as jailbreaks, until it was trained on benign
+    # agent prompts of its own (scripts/agent_prompts_benign.py; these stay held out).
+    return [
+        pytest.param(pack, prompt, id=f"{pack}-{prompt.framework}-{prompt.kind}")
+        for pack in PACKS
+        for prompt in AGENT_PROMPTS
+    ]
 
 
 @pytest.mark.parametrize(("pack", "prompt"), cases())
