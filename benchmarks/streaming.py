@@ -12,6 +12,7 @@ Writes ``results/streaming.json`` and the "Streaming" section of RESULTS.md
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import sys
@@ -65,7 +66,7 @@ def measure(url: str, requests: int) -> dict[str, Any]:
             assert arrivals, "no content was released"
             first.append((arrivals[0] - started) * 1000)
             total.append((ended - started) * 1000)
-            gaps += [(b - a) * 1000 for a, b in zip(arrivals, arrivals[1:], strict=False)]
+            gaps += [(b - a) * 1000 for a, b in itertools.pairwise(arrivals)]
             rates.append(chars / max(ended - arrivals[0], 1e-9))
     gaps.sort()
     return {
