@@ -4,8 +4,10 @@ and OpenAIEmbeddings, directly and through the gateway: the same parsed result."
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import operator
+from pathlib import Path
 from typing import Any
 
 import openai
@@ -158,20 +160,38 @@ def test_embeddings_strings(targets: Targets, mock: MockUpstream, name: str) -> 
     assert mock.requests[-1].body["input"] == EMBEDDINGS.input
 
 
-def _tiktoken_ready() -> str | None:
-    try:
-        import tiktoken
+def _litellm_tiktoken_dir() -> Path | None:
+    """LiteLLM ships tiktoken's cl100k_base file (named as tiktoken caches it),
+    so tiktoken can load it offline from there."""
+    spec = importlib.util.find_spec("litellm")
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).parent / "litellm_core_utils" / "tokenizers"
+    return folder if (folder / "9b5ad71b2ce5302211f9c61530b329a4922fc6a4").exists() else None
 
+
+def _tiktoken_ready(monkeypatch: pytest.MonkeyPatch) -> str | None:
+    import tiktoken
+
+    try:
         tiktoken.get_encoding("cl100k_base")
+        return None
     except Exception as exc:  # offline: the encoding is a download
-        return f"tiktoken's cl100k_base encoding cannot be loaded here: {type(exc).__name__}"
+        reason = f"tiktoken's cl100k_base encoding cannot be loaded here: {type(exc).__name__}"
+    folder = _litellm_tiktoken_dir()
+    if folder is None:
+        return reason
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(folder))
+    tiktoken.get_encoding("cl100k_base")
     return None
 
 
 @pytest.mark.parametrize("name", PLAIN_TARGETS)
-def test_embeddings_default_token_ids(targets: Targets, mock: MockUpstream, name: str) -> None:
+def test_embeddings_default_token_ids(
+    targets: Targets, mock: MockUpstream, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The default: texts tokenized with tiktoken and sent as lists of token ids."""
-    missing = _tiktoken_ready()
+    missing = _tiktoken_ready(monkeypatch)
     if missing:
         pytest.skip(missing)
     mock.push(EMBEDDINGS.reply())
