@@ -28,6 +28,7 @@ from .payloads import (
     TextSegment,
     json_string_segments,
 )
+from .prompts import scoped_messages
 from .responses import json_response
 
 if TYPE_CHECKING:
@@ -93,7 +94,9 @@ def messages_input_bundles(
         if "content" not in message:
             raise PayloadShapeError(f"messages[{i}].content is required", "messages")
     segments, unscanned = _system_segments(body.get("system"))
-    for i in _scoped(messages, scope, roles):
+    # As for chat; tool results travel in user turns here, so the last user
+    # turn may be only tool results.
+    for i in scoped_messages(messages, scope, roles):
         found, skipped = _content(messages[i]["content"], ("messages", i, "content"))
         segments += found
         unscanned += skipped
@@ -116,20 +119,6 @@ def _system_segments(system: Any) -> tuple[list[TextSegment], int]:
         if not isinstance(block, dict) or block.get("type") != "text":
             raise PayloadShapeError(f"system[{j}] must be a text block", "system")
     return _content(system, ("system",))
-
-
-def _scoped(messages: list[dict[str, Any]], scope: InputScope, roles: Sequence[str]) -> list[int]:
-    """As for chat; tool results travel in user turns here, so the last user
-    turn may be only tool results."""
-    users = [i for i, m in enumerate(messages) if m["role"] == "user"]
-    if scope is InputScope.ALL_USER:
-        return users
-    if scope is InputScope.LAST_USER:
-        first = users[-1] if users else 0
-        return [
-            i for i in range(first, len(messages)) if i == first or messages[i]["role"] in roles
-        ]
-    return [i for i, m in enumerate(messages) if m["role"] in roles]
 
 
 def _content(content: Any, path: Path) -> tuple[list[TextSegment], int]:

@@ -17,7 +17,7 @@ from .payloads import (
 )
 from .tokens import TokenIdError, Tokenizer
 
-__all__ = ["ROLES", "chat_input_bundles", "prompt_input_bundles"]
+__all__ = ["ROLES", "chat_input_bundles", "prompt_input_bundles", "scoped_messages"]
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _TEXT_PARTS = frozenset({"text", "input_text"})
@@ -43,7 +43,7 @@ def chat_input_bundles(
             )
     segments: list[TextSegment] = []
     unscanned = 0
-    for i in _scoped(messages, scope, roles):
+    for i in scoped_messages(messages, scope, roles):
         found, skipped = _message_segments(messages[i], ("messages", i))
         segments += found
         unscanned += skipped
@@ -85,7 +85,10 @@ def _schema_segments(value: Any, field: str) -> list[TextSegment]:
     return json_string_segments(value, (field,))
 
 
-def _scoped(messages: list[dict[str, Any]], scope: InputScope, roles: Sequence[str]) -> list[int]:
+def scoped_messages(
+    messages: list[dict[str, Any]], scope: InputScope, roles: Sequence[str]
+) -> list[int]:
+    """Indexes of the messages ``scope`` reads (chat and Anthropic Messages alike)."""
     users = [i for i, m in enumerate(messages) if m["role"] == "user"]
     if scope is InputScope.ALL_USER:
         return users
