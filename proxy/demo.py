@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from .errors import openai_error
 from .responses_api import response_stream
 
 __all__ = ["create_demo_app"]
@@ -160,13 +161,23 @@ async def _responses(request: Request) -> Response:
     return _json(response)
 
 
+_MODEL = {"id": MODEL, "object": "model", "created": 0, "owned_by": "sluicegate"}
+
+
 async def _models(request: Request) -> Response:
-    return _json(
-        {
-            "object": "list",
-            "data": [{"id": MODEL, "object": "model", "created": 0, "owned_by": "sluicegate"}],
-        }
+    return _json({"object": "list", "data": [_MODEL]})
+
+
+async def _model(request: Request) -> Response:
+    """``models.retrieve``: the demo model, or OpenAI's 404 for any other id."""
+    if request.path_params["model"] == MODEL:
+        return _json(_MODEL)
+    error = openai_error(
+        f"The model '{request.path_params['model']}' does not exist",
+        error_type="invalid_request_error",
+        code="model_not_found",
     )
+    return Response(orjson.dumps(error), 404, media_type="application/json")
 
 
 def create_demo_app() -> Starlette:
@@ -177,5 +188,6 @@ def create_demo_app() -> Starlette:
             Route("/v1/embeddings", _embeddings, methods=["POST"]),
             Route("/v1/responses", _responses, methods=["POST"]),
             Route("/v1/models", _models, methods=["GET"]),
+            Route("/v1/models/{model:path}", _model, methods=["GET"]),
         ]
     )

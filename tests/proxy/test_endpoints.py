@@ -180,6 +180,10 @@ def test_demo_upstream_serves_without_network() -> None:
         assert reply.choices[0].message.content == (
             "This is sluicegate's demo model. You said: hi, I am [EMAIL]"
         )
+        assert client.models.retrieve("sluicegate-demo").owned_by == "sluicegate"
+        with pytest.raises(openai.NotFoundError) as missing:
+            client.models.retrieve("gpt-nothing")
+        assert missing.value.code == "model_not_found"
 
 
 def test_passthrough_requests_are_audited(gateway: GatewayFactory, upstream: MockUpstream) -> None:
