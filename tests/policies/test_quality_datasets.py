@@ -384,3 +384,51 @@ def test_limit_on_a_named_set(root: Path) -> None:
     _, whole = load_dataset("toxicchat", root=root, split="test")
     rest = iter(whole)
     assert all(any(s == w for w in rest) for s in first)  # a subsequence: original order
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def test_readers_map_fields_files_and_splits(tmp_path: Path) -> None:
+    from sluicegate.policies.quality.datasets.readers import File, Label, Lines, Questions, Rows
+
+    write(tmp_path / "a_en.csv", "t,y,kind\n Hi &amp; bye ,yes,Hate Speech\n,no,x\n")
+    write(tmp_path / "a_de.csv", "t,y,kind\nHallo,no,Other\n")
+    rows = Rows(
+        (File("a_*.csv", language_from=r"a_(.+)\.csv"),),
+        text="t",
+        unsafe=Label("y", frozenset({"yes"}), frozenset({"no"})),
+        category="kind",
+        source="s",
+        skip_empty=True,
+        unescape_html=True,
+    )
+    assert rows(tmp_path, ()) == [
+        Sample("Hallo", False, "other", "de", source="s"),
+        Sample("Hi & bye", True, "hate_speech", "en", source="s"),
+    ]
+    jsonl(tmp_path / "p.jsonl", [{"q": "one", "part": "dev"}, {"q": "two", "part": "test"}])
+    by_field = Rows(
+        (File("p.jsonl"),), text="q", unsafe=False, format="jsonl", split_field="part", source="p"
+    )
+    assert [s.text for s in by_field(tmp_path, ("test",))] == ["two"]
+    by_file = Rows(
+        (File("p.jsonl", split="dev"),), text="q", unsafe=False, format="jsonl", source="p"
+    )
+    assert by_file(tmp_path, ("test",)) == [] and len(by_file(tmp_path, ("dev",))) == 2
+    write(tmp_path / "b.csv", "t,y\nx,maybe\n")
+    with pytest.raises(ValueError, match="unexpected y 'maybe'"):
+        Rows((File("b.csv"),), text="t", unsafe=rows.unsafe, source="b")(tmp_path, ())
+    write(tmp_path / "l.tsv", "2+2?\t4\n\n 3+3? \t6\n")
+    assert [s.text for s in Lines((File("l.tsv"),), True, "l", column=0)(tmp_path, ())] == [
+        "2+2?",
+        "3+3?",
+    ]
+    write(tmp_path / "q.json", json.dumps({"Hate/Speech": {"sub": [" a ", "b"]}}))
+    write(tmp_path / "r.json", json.dumps(["c"]))
+    questions = Questions((File("q.json"), File("r.json", language="vi")), True, "q", "en")
+    assert questions(tmp_path, ()) == [
+        Sample("a", True, "hate_speech", "en", source="q"),
+        Sample("b", True, "hate_speech", "en", source="q"),
+        Sample("c", True, None, "vi", source="q"),
+    ]
