@@ -63,7 +63,7 @@ class StreamingMode(StrEnum):
 
 
 class StreamingSpec(_Strict):
-    """How ``stream: true`` answers are guarded (see README, Streaming)."""
+    """How ``stream: true`` answers are guarded (see docs/streaming.md)."""
 
     mode: StreamingMode = StreamingMode.WINDOW
     window_chars: int = Field(200, ge=16, description="New characters between checks.")

@@ -250,7 +250,9 @@ def eval_command(
     policy: Annotated[str, typer.Option(help="Policy file or pack:NAME.")],
     dataset: Annotated[
         list[str],
-        typer.Option(help="Dataset name (see --list) or a JSONL/CSV file; repeatable."),
+        typer.Option(
+            help="Dataset name (see `sluicegate datasets`) or a JSONL/CSV file; repeatable."
+        ),
     ],
     stage: Annotated[
         str | None, typer.Option(help="input or output; default: each sample's own.")

@@ -66,7 +66,7 @@ def error_response(
 # code and by wording in its message (the error string is all some of them
 # read): LiteLLM's OpenAI path looks for this sentence, its Azure path for
 # "content_policy_violation", pydantic-ai (for Azure clients) for the code
-# content_filter, and Azure-aware tools for innererror.code. See README, Decisions.
+# content_filter, and Azure-aware tools for innererror.code. See docs/policies.md, Decisions.
 CONTENT_POLICY_NOTE = (
     "Your request was rejected as a result of the safety system (content_policy_violation)."
 )

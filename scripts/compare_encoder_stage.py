@@ -1,4 +1,4 @@
-"""Experiment behind the README's choice of the default classifier: would a
+"""Experiment behind the default classifier's design (docs/evaluation.md): would a
 stage on a pretrained text encoder beat or complement the character n-gram
 stage, on the same data and held-out sets?
 
@@ -17,7 +17,7 @@ same), trains a head per category, sets the ``unsafe`` threshold to the lowest
 at which every held-out benign validation source stays within
 ``--target-fpr``, and prints detection and false-positive rates on the
 held-out sets, XSafety per language included. Frozen embeddings are cached in
-``--cache-dir``. The README's "Embedded default classifier" section has the
+``--cache-dir``. docs/evaluation.md (the default classifier's comparison) has the
 results of the runs behind its choice.
 """
 

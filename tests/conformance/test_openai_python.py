@@ -161,7 +161,7 @@ async def test_async_stream(
 
 def _blocked_result(name: str) -> dict[str, Any]:
     """What a client reads when the trigger shows up mid-answer: the documented
-    result per mode (README, Streaming)."""
+    result per mode (docs/streaming.md)."""
     [choice] = BLOCKED_OUTPUT.choices
     if name in ("audit", "passthrough"):  # not protective: the text went out
         return {"content": choice.content, "finish_reason": "stop"}
