@@ -72,6 +72,14 @@ class Targets:
     modes: dict[str, Target]  # stream mode -> gateway on the trigger policy
     packs: dict[str, Target]  # pack name -> gateway on that pack
 
+    def named(self, name: str) -> Target:
+        """A test parameter's target: ``direct``, a stream mode, or ``pack:NAME``."""
+        if name == "direct":
+            return self.direct
+        if name.startswith("pack:"):
+            return self.packs[name.removeprefix("pack:")]
+        return self.modes[name]
+
     def stream_targets(self) -> list[Target]:
         """Direct first, then every stream mode, then the default pack (window)."""
         return [self.direct, *self.modes.values(), self.packs["default"]]

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conformance.conftest import Target, Targets
+from tests.conformance.conftest import Targets
 from tests.conformance.scenarios import BLOCK_NOTICE, TRIGGER
 from tests.support.servers import (
     MockUpstream,
@@ -54,19 +54,11 @@ def _route_present(targets: Targets) -> None:
         pytest.skip("route not yet present: the gateway answers 404 on /v1/messages")
 
 
-def target(targets: Targets, name: str) -> Target:
-    if name == "direct":
-        return targets.direct
-    if name.startswith("pack:"):
-        return targets.packs[name.removeprefix("pack:")]
-    return targets.modes[name]
-
-
 @pytest.fixture(scope="module")
 def clients(targets: Targets) -> Any:
     made = {
         name: anthropic.Anthropic(
-            base_url=target(targets, name).url, api_key="sk-ant-test", max_retries=0, timeout=10
+            base_url=targets.named(name).url, api_key="sk-ant-test", max_retries=0, timeout=10
         )
         for name in {*STREAM_TARGETS, *PLAIN_TARGETS}
     }

@@ -14,7 +14,7 @@ import openai
 import pytest
 from pydantic import BaseModel
 
-from tests.conformance.conftest import Target, Targets
+from tests.conformance.conftest import Targets
 from tests.conformance.scenarios import (
     BLOCK_NOTICE,
     BLOCKED_OUTPUT,
@@ -41,18 +41,10 @@ class City(BaseModel):
     population: int
 
 
-def target(targets: Targets, name: str) -> Target:
-    if name == "direct":
-        return targets.direct
-    if name.startswith("pack:"):
-        return targets.packs[name.removeprefix("pack:")]
-    return targets.modes[name]
-
-
 def chat_model(targets: Targets, name: str, **kwargs: Any) -> Any:
     return langchain_openai.ChatOpenAI(
         model="gpt-4o-mini",
-        base_url=target(targets, name).base_url,
+        base_url=targets.named(name).base_url,
         api_key="sk-test",
         max_retries=0,
         timeout=10,
@@ -142,7 +134,7 @@ def test_input_block_is_bad_request(targets: Targets, mock: MockUpstream) -> Non
 def embeddings(targets: Targets, name: str, **kwargs: Any) -> Any:
     return langchain_openai.OpenAIEmbeddings(
         model="text-embedding-3-small",
-        base_url=target(targets, name).base_url,
+        base_url=targets.named(name).base_url,
         api_key="sk-test",
         max_retries=0,
         **kwargs,
@@ -208,7 +200,7 @@ def test_embeddings_token_ids_as_langchain_sends_them(
     so the gateway's answer is checked even where tiktoken cannot load."""
     mock.push(EMBEDDINGS.reply())
     with openai.OpenAI(
-        base_url=target(targets, name).base_url, api_key="sk-test", max_retries=0
+        base_url=targets.named(name).base_url, api_key="sk-test", max_retries=0
     ) as client:
         result = client.embeddings.create(
             model="text-embedding-3-small",

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conformance.canonical import from_completion
-from tests.conformance.conftest import Target, Targets
+from tests.conformance.conftest import Targets
 from tests.conformance.scenarios import (
     BLOCK_NOTICE,
     BLOCKED_OUTPUT,
@@ -37,18 +37,10 @@ SCENARIOS = [s for s in CHAT_SCENARIOS if s.name != "logprobs"]
 STREAM_SCENARIOS = [s for s in SCENARIOS if s.name != "n2"]
 
 
-def target(targets: Targets, name: str) -> Target:
-    if name == "direct":
-        return targets.direct
-    if name.startswith("pack:"):
-        return targets.packs[name.removeprefix("pack:")]
-    return targets.modes[name]
-
-
 def complete(targets: Targets, name: str, request: dict[str, Any], **kwargs: Any) -> Any:
     return litellm.completion(
         model="openai/gpt-4o-mini",
-        api_base=target(targets, name).base_url,
+        api_base=targets.named(name).base_url,
         api_key="sk-test",
         num_retries=0,
         timeout=10,

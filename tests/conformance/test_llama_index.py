@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conformance.conftest import Target, Targets
+from tests.conformance.conftest import Targets
 from tests.conformance.scenarios import (
     BLOCK_NOTICE,
     BLOCKED_OUTPUT,
@@ -42,18 +42,10 @@ TEXT = [s for s in CHAT_SCENARIOS if s.name in ("plain-text", "unicode", "includ
 TOOLS = [s for s in CHAT_SCENARIOS if s.name in ("parallel-tools", "content-then-tool")]
 
 
-def target(targets: Targets, name: str) -> Target:
-    if name == "direct":
-        return targets.direct
-    if name.startswith("pack:"):
-        return targets.packs[name.removeprefix("pack:")]
-    return targets.modes[name]
-
-
 def llm(targets: Targets, name: str) -> Any:
     return llms_openai.OpenAI(
         model="gpt-4o-mini",
-        api_base=target(targets, name).base_url,
+        api_base=targets.named(name).base_url,
         api_key="sk-test",
         max_retries=0,
         timeout=10,

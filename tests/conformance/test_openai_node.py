@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.conformance.canonical import StreamShapeError, accumulate, from_completion
-from tests.conformance.conftest import Target, Targets
+from tests.conformance.conftest import Targets
 from tests.conformance.scenarios import (
     BLOCK_NOTICE,
     BLOCKED_OUTPUT,
@@ -50,14 +50,6 @@ def _node_present() -> None:
     if os.environ.get("SLUICEGATE_CONFORMANCE_NODE") == "required":
         pytest.fail(f"SLUICEGATE_CONFORMANCE_NODE=required but {reason}")
     pytest.skip(reason)
-
-
-def target(targets: Targets, name: str) -> Target:
-    if name == "direct":
-        return targets.direct
-    if name.startswith("pack:"):
-        return targets.packs[name.removeprefix("pack:")]
-    return targets.modes[name]
 
 
 def run_node(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -97,14 +89,14 @@ def results_for(
         for method in ("create_stream", "stream_helper"):
             keys.append((scenario.name, name, method))
             calls.append(
-                {"base_url": target(targets, name).base_url, "method": method,
+                {"base_url": targets.named(name).base_url, "method": method,
                  "request": scenario.request}
             )
             mock.push(scenario.reply(stream=True))
     plain = {k: v for k, v in scenario.request.items() if k != "stream_options"}
     for name in PLAIN_TARGETS:
         keys.append((scenario.name, name, "create"))
-        calls.append({"base_url": target(targets, name).base_url, "method": "create",
+        calls.append({"base_url": targets.named(name).base_url, "method": "create",
                       "request": plain})
         mock.push(scenario.reply(stream=False))
     cache[scenario.name] = dict(zip(keys, run_node(calls), strict=True))
@@ -144,7 +136,7 @@ def test_chat(
 
 @pytest.mark.parametrize("name", ["window", "buffer", "audit", "passthrough"])
 def test_output_block_mid_stream(targets: Targets, mock: MockUpstream, name: str) -> None:
-    base_url = target(targets, name).base_url
+    base_url = targets.named(name).base_url
     mock.push(BLOCKED_OUTPUT.reply(stream=True), BLOCKED_OUTPUT.reply(stream=True))
     raw, helper = run_node(
         [
@@ -167,7 +159,7 @@ def test_input_block_is_bad_request(targets: Targets, mock: MockUpstream) -> Non
     request = {"messages": [{"role": "user", "content": f"please {TRIGGER} now"}]}
     results = run_node(
         [
-            {"base_url": target(targets, name).base_url, "method": method, "request": request}
+            {"base_url": targets.named(name).base_url, "method": method, "request": request}
             for name in ("window", "buffer", "audit", "passthrough")
             for method in ("create", "create_stream", "stream_helper")
         ]

@@ -11,7 +11,7 @@ import pytest
 from pydantic import BaseModel
 
 from tests.conformance.canonical import accumulate, from_completion, response_result
-from tests.conformance.conftest import Target, Targets
+from tests.conformance.conftest import Targets
 from tests.conformance.scenarios import (
     BLOCK_NOTICE,
     BLOCKED_OUTPUT,
@@ -38,20 +38,12 @@ class City(BaseModel):
 CITY = City(name="Paris", population=2102650)
 
 
-def target(targets: Targets, name: str) -> Target:
-    if name == "direct":
-        return targets.direct
-    if name.startswith("pack:"):
-        return targets.packs[name.removeprefix("pack:")]
-    return targets.modes[name]
-
-
 @pytest.fixture(scope="module")
 def clients(targets: Targets) -> Iterator[dict[str, openai.OpenAI]]:
     made: dict[str, openai.OpenAI] = {}
     for name in {*STREAM_TARGETS, *PLAIN_TARGETS, *targets.modes}:
         made[name] = openai.OpenAI(
-            base_url=target(targets, name).base_url, api_key="sk-test", max_retries=0, timeout=10
+            base_url=targets.named(name).base_url, api_key="sk-test", max_retries=0, timeout=10
         )
     yield made
     for client in made.values():
@@ -61,7 +53,7 @@ def clients(targets: Targets) -> Iterator[dict[str, openai.OpenAI]]:
 @pytest.fixture
 async def async_client(targets: Targets, request: pytest.FixtureRequest) -> Any:
     client = openai.AsyncOpenAI(
-        base_url=target(targets, request.param).base_url,
+        base_url=targets.named(request.param).base_url,
         api_key="sk-test",
         max_retries=0,
         timeout=10,

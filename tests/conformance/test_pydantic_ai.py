@@ -12,7 +12,7 @@ import openai
 import pytest
 from pydantic import BaseModel
 
-from tests.conformance.conftest import Target, Targets
+from tests.conformance.conftest import Targets
 from tests.conformance.scenarios import TRIGGER, ChatScenario, ChoiceSpec, ToolCallSpec
 from tests.support.servers import MockUpstream
 
@@ -33,14 +33,6 @@ class City(BaseModel):
 PARIS = City(name="Paris", population=2102650)
 
 
-def target(targets: Targets, name: str) -> Target:
-    if name == "direct":
-        return targets.direct
-    if name.startswith("pack:"):
-        return targets.packs[name.removeprefix("pack:")]
-    return targets.modes[name]
-
-
 @pytest.fixture
 async def clients(targets: Targets) -> AsyncIterator[dict[str, openai.AsyncOpenAI]]:
     """One AsyncOpenAI per target, closed after the test (a provider's own client is
@@ -55,7 +47,7 @@ def model(targets: Targets, name: str, clients: dict[str, openai.AsyncOpenAI]) -
     client = clients.setdefault(
         name,
         openai.AsyncOpenAI(
-            base_url=target(targets, name).base_url, api_key="sk-test", max_retries=0
+            base_url=targets.named(name).base_url, api_key="sk-test", max_retries=0
         ),
     )
     return OpenAIChatModel("gpt-4o-mini", provider=OpenAIProvider(openai_client=client))
