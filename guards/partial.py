@@ -314,19 +314,9 @@ class _Alphabet:
                 self.everything = True
             elif op is sre.IN:
                 self._set(av)
-            elif op is sre.BRANCH:
-                for sub in av[1]:
+            elif op in _NESTING:
+                for sub in _nested(op, av):
                     self.walk(sub)
-            elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
-                self.walk(av[2])
-            elif op is sre.SUBPATTERN:
-                self.walk(av[3])
-            elif op is sre.ATOMIC_GROUP:
-                self.walk(av)
-            elif op is sre.GROUPREF_EXISTS:
-                for sub in av[1:]:
-                    if sub is not None:
-                        self.walk(sub)
             elif op not in (sre.ASSERT, sre.ASSERT_NOT, sre.AT, sre.GROUPREF):
                 self.everything = True  # an operator not known here: no bound
 
@@ -369,16 +359,34 @@ def _widths(parsed: Any) -> Iterable[int]:
                 if direction > 0:
                     yield sub.getwidth()[1]
                 stack.append(sub)
-            elif op is sre.BRANCH:
-                stack.extend(av[1])
-            elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
-                stack.append(av[2])
-            elif op is sre.SUBPATTERN:
-                stack.append(av[3])
-            elif op is sre.ATOMIC_GROUP:
-                stack.append(av)
-            elif op is sre.GROUPREF_EXISTS:
-                stack.extend(p for p in av[1:] if p is not None)
+            elif op in _NESTING:
+                stack.extend(_nested(op, av))
+
+
+_NESTING = frozenset(
+    {
+        sre.BRANCH,
+        sre.MAX_REPEAT,
+        sre.MIN_REPEAT,
+        sre.POSSESSIVE_REPEAT,
+        sre.SUBPATTERN,
+        sre.ATOMIC_GROUP,
+        sre.GROUPREF_EXISTS,
+    }
+)
+
+
+def _nested(op: Any, av: Any) -> list[Any]:
+    """The sub-patterns of a parsed node that holds others (one of _NESTING)."""
+    if op is sre.BRANCH:
+        return list(av[1])
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        return [av[2]]
+    if op is sre.SUBPATTERN:
+        return [av[3]]
+    if op is sre.ATOMIC_GROUP:
+        return [av]
+    return [sub for sub in av[1:] if sub is not None]  # GROUPREF_EXISTS
 
 
 def _rewrite_python(pattern: str) -> str:
