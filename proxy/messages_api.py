@@ -30,6 +30,7 @@ from .payloads import (
 )
 from .prompts import scoped_messages
 from .responses import json_response
+from .sse import decode_json, parse_events
 
 if TYPE_CHECKING:
     from .enforcement import StageOutcome
@@ -296,18 +297,11 @@ def decode_message_events(raw: bytes) -> list[dict[str, Any]]:
     """The JSON ``data:`` of every event in a buffered SSE body. Anthropic's
     ``event:`` lines repeat the data's ``type`` and are not needed."""
     events = []
-    text = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    for block in text.split(b"\n\n"):
-        data = [
-            line[5:].removeprefix(b" ") for line in block.split(b"\n") if line.startswith(b"data:")
-        ]
-        if not data:
-            continue
-        try:
-            event = orjson.loads(b"\n".join(data))
-        except orjson.JSONDecodeError:
-            raise PayloadShapeError("upstream sent a non-JSON event") from None
-        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+    for payload in parse_events(raw):
+        event = decode_json(payload)
+        if event is None:  # [DONE]: not an Anthropic event
+            raise PayloadShapeError("upstream sent a non-JSON event")
+        if not isinstance(event.get("type"), str):
             raise PayloadShapeError("upstream sent an event without a type")
         events.append(event)
     return events
