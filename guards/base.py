@@ -9,7 +9,19 @@ from typing import ClassVar, Protocol, runtime_checkable
 
 import anyio.to_thread
 
-__all__ = ["Finding", "Guard", "GuardResult", "IncrementalGuard", "ModelGuard", "Span", "SyncGuard"]
+from .errors import GuardError
+
+__all__ = [
+    "Finding",
+    "Guard",
+    "GuardResult",
+    "IncrementalGuard",
+    "LoadableGuard",
+    "ModelGuard",
+    "Span",
+    "SyncGuard",
+    "not_loaded_error",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +61,31 @@ class Guard(Protocol):
     async def scan(self, texts: Sequence[str]) -> list[GuardResult]:
         """Score a batch of texts; one result per text, in the same order."""
         ...
+
+
+@runtime_checkable
+class LoadableGuard(Protocol):
+    """A guard with weights (or a model to reach) that load in a step of their
+    own. Constructing one reads its settings and at most the model's metadata
+    (a config or manifest: what it reports, what it was calibrated to), never
+    the weights; ``load`` reads them. The registry calls ``load`` when a policy
+    loads, or :class:`~sluicegate.guards.lazy.LazyGuard` calls it in a worker
+    thread on first use: there is no other path to the weights. Scanning
+    before ``load`` is a guard error."""
+
+    name: str
+    categories: tuple[str, ...]
+
+    @property
+    def loaded(self) -> bool: ...
+
+    def load(self) -> None:
+        """Read the weights. Blocking, idempotent and thread-safe; raises
+        :class:`~sluicegate.guards.errors.GuardConfigError` naming what to
+        download when they cannot be read."""
+        ...
+
+    async def scan(self, texts: Sequence[str]) -> list[GuardResult]: ...
 
 
 @runtime_checkable
@@ -97,19 +134,48 @@ class ModelGuard:
     """Base for guards that run a model: ``scan`` leaves the event loop, and
     one call runs at a time per model (concurrent forward passes only compete
     for the same cores or GPU, and a fast tokenizer's padding and truncation
-    settings are shared state). Subclasses set ``self._lock`` and implement
-    ``_scan``; micro-batching (``batch:``) is what serves many requests."""
+    settings are shared state). A :class:`LoadableGuard`: subclasses read
+    settings and metadata in ``__init__`` (and call this one), read weights in
+    ``_load`` and score in ``_scan``; micro-batching (``batch:``) is what
+    serves many requests."""
 
     name: str
     categories: tuple[str, ...]
-    _lock: threading.Lock
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loaded = False
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
+
+    def load(self) -> None:
+        # Under the scan lock: a scan that races the first load waits for it.
+        with self._lock:
+            if not self._loaded:
+                self._load()
+                self._loaded = True
 
     async def scan(self, texts: Sequence[str]) -> list[GuardResult]:
         return await anyio.to_thread.run_sync(self.scan_sync, list(texts))
 
     def scan_sync(self, texts: list[str]) -> list[GuardResult]:
         with self._lock:
+            if not self._loaded:
+                raise not_loaded_error(self.name)
             return self._scan(texts)
+
+    def _load(self) -> None:
+        raise NotImplementedError
 
     def _scan(self, texts: list[str]) -> list[GuardResult]:
         raise NotImplementedError
+
+
+def not_loaded_error(name: str) -> GuardError:
+    """What scanning a :class:`LoadableGuard` before ``load`` raises."""
+    return GuardError(
+        f"guard {name!r} has not loaded its weights: a policy loads it at start-up, "
+        f"or on first use with load: lazy"
+    )

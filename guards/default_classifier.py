@@ -13,6 +13,7 @@ as ``flagged`` like the model guards' calibrated thresholds.
 from __future__ import annotations
 
 import json
+import threading
 import unicodedata
 from dataclasses import dataclass
 from importlib.resources import files
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from .base import Finding, SyncGuard
+from .base import Finding, SyncGuard, not_loaded_error
 from .errors import GuardConfigError
 
 __all__ = [
@@ -104,17 +105,12 @@ class DefaultClassifier:
 
     @classmethod
     def load(cls, path: Path | None = None) -> DefaultClassifier:
-        source = path or Path(str(files("sluicegate.guards").joinpath(EMBEDDED)))
-        try:
-            data = np.load(source, allow_pickle=False)
-        except OSError as exc:
-            raise GuardConfigError(
-                f"cannot read the default classifier's weights {source}: {exc}", field=("path",)
-            ) from None
-        meta: dict[str, Any] = json.loads(str(data["meta"]))
+        source = path or embedded_path()
+        meta = read_meta(source)
         hasher = FeatureHasher(int(meta["buckets"]), tuple(meta["orders"]), int(meta["max_chars"]))
         categories = tuple(meta["categories"])
-        weights = data["weights"]
+        with _open(source) as data:
+            weights, bias = data["weights"], data["bias"]
         if weights.shape != (hasher.buckets, len(categories)):
             raise GuardConfigError(
                 f"{source}: weights {weights.shape} do not match {hasher.buckets} buckets and "
@@ -124,7 +120,7 @@ class DefaultClassifier:
         # float16 on disk (half the wheel), float32 in memory: gathering rows
         # of float32 and one matrix product beat converting per request.
         weights = weights.astype(np.float32)
-        return cls(hasher, categories, weights, data["bias"], meta["thresholds"], meta)
+        return cls(hasher, categories, weights, bias, meta["thresholds"], meta)
 
     def probabilities(self, text: str) -> np.ndarray:
         index, values = self.hasher(text)
@@ -132,6 +128,27 @@ class DefaultClassifier:
         logits = values @ self.weights.take(index, axis=0) + self.bias
         probabilities: np.ndarray = 1.0 / (1.0 + np.exp(-logits))
         return probabilities
+
+
+def embedded_path() -> Path:
+    return Path(str(files("sluicegate.guards").joinpath(EMBEDDED)))
+
+
+def read_meta(source: Path) -> dict[str, Any]:
+    """The weights file's metadata (categories, trained thresholds, training
+    data), without reading the weights: an ``.npz`` reads members on access."""
+    with _open(source) as data:
+        meta: dict[str, Any] = json.loads(str(data["meta"]))
+    return meta
+
+
+def _open(source: Path) -> Any:
+    try:
+        return np.load(source, allow_pickle=False)
+    except OSError as exc:
+        raise GuardConfigError(
+            f"cannot read the default classifier's weights {source}: {exc}", field=("path",)
+        ) from None
 
 
 class DefaultClassifierSettings(BaseModel):
@@ -144,27 +161,50 @@ class DefaultClassifierSettings(BaseModel):
 
 
 class DefaultClassifierGuard(SyncGuard):
+    """A :class:`~sluicegate.guards.base.LoadableGuard`: constructing it reads
+    the weights file's metadata, ``load`` the weights."""
+
     Settings = DefaultClassifierSettings
 
     def __init__(self, name: str, settings: DefaultClassifierSettings) -> None:
         self.name = name
-        self.model = DefaultClassifier.load(Path(settings.path) if settings.path else None)
-        unknown = sorted(set(settings.thresholds) - set(self.model.categories))
+        self.path = Path(settings.path) if settings.path else embedded_path()
+        meta = read_meta(self.path)
+        trained: dict[str, float] = meta["thresholds"]
+        unknown = sorted(set(settings.thresholds) - set(meta["categories"]))
         if unknown:
             raise GuardConfigError(
                 f"thresholds for unknown categories {unknown}; categories are "
-                f"{list(self.model.categories)}",
+                f"{list(meta['categories'])}",
                 field=("thresholds",),
             )
-        self.thresholds = {**self.model.thresholds, **settings.thresholds}
-        self.categories = (*self.model.categories, "flagged")
+        self.thresholds = {**trained, **settings.thresholds}
+        self.categories = (*meta["categories"], "flagged")
+        self._model: DefaultClassifier | None = None
+        self._load_lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    @property
+    def model(self) -> DefaultClassifier:
+        if self._model is None:
+            raise not_loaded_error(self.name)
+        return self._model
+
+    def load(self) -> None:
+        with self._load_lock:
+            if self._model is None:
+                self._model = DefaultClassifier.load(self.path)
 
     def scan_one(self, text: str) -> tuple[Finding, ...]:
-        scores = self.model.probabilities(text).tolist()
-        findings = [Finding(c, s) for c, s in zip(self.model.categories, scores, strict=True)]
+        model = self.model
+        scores = model.probabilities(text).tolist()
+        findings = [Finding(c, s) for c, s in zip(model.categories, scores, strict=True)]
         over = [
             s
-            for c, s in zip(self.model.categories, scores, strict=True)
+            for c, s in zip(model.categories, scores, strict=True)
             if c in self.thresholds and s >= self.thresholds[c]
         ]
         if over:

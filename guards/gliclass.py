@@ -13,7 +13,6 @@ inside a long prompt is still read.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,13 +39,29 @@ class _Window:
 
 class GLiClassGuard(ModelGuard):
     Settings = GLiClassSettings
+    # Read by ``load``: the tokenizer, the model and the token budget they leave.
+    tokenizer: Any
+    model: Any
+    prompt_first: bool
+    text_budget: int
 
     def __init__(self, name: str, settings: GLiClassSettings) -> None:
+        super().__init__()
         self.name = name
         self.settings = settings
         self.labels = flatten_labels(settings.labels)
-        self.categories = self.declared_categories(settings)
+        self.categories = _categories(settings)
         self._label_categories = [category_name(lb) for lb in self.labels]
+        thresholds = settings.threshold
+        self.thresholds: dict[str, float] = {
+            lb: (thresholds if isinstance(thresholds, float | int) else thresholds[lb])
+            for lb in self.labels
+            if lb not in settings.benign
+            and (isinstance(thresholds, float | int) or lb in thresholds)
+        }
+
+    def _load(self) -> None:
+        settings = self.settings
         self.tokenizer, self.model = _load(settings)
         self.prompt_first = bool(getattr(self.model.config, "prompt_first", False))
         self._label_ids = self._encode(self._label_block())
@@ -65,19 +80,6 @@ class GLiClassGuard(ModelGuard):
         self._batch_tokens = settings.batch_tokens or (
             1024 if self.model.device.type == "cpu" else 65536
         )
-        self._lock = threading.Lock()
-        thresholds = settings.threshold
-        self.thresholds: dict[str, float] = {
-            lb: (thresholds if isinstance(thresholds, float | int) else thresholds[lb])
-            for lb in self.labels
-            if lb not in settings.benign
-            and (isinstance(thresholds, float | int) or lb in thresholds)
-        }
-
-    @staticmethod
-    def declared_categories(settings: GLiClassSettings) -> tuple[str, ...]:
-        labels = tuple(category_name(lb) for lb in flatten_labels(settings.labels))
-        return (*labels, "flagged") if settings.classification == "multi-label" else labels
 
     def _scan(self, texts: list[str]) -> list[GuardResult]:
         if not texts:
@@ -164,6 +166,11 @@ class GLiClassGuard(ModelGuard):
     def _encode(self, text: str) -> list[int]:
         ids: list[int] = self.tokenizer(text, add_special_tokens=False)["input_ids"]
         return ids
+
+
+def _categories(settings: GLiClassSettings) -> tuple[str, ...]:
+    labels = tuple(category_name(lb) for lb in flatten_labels(settings.labels))
+    return (*labels, "flagged") if settings.classification == "multi-label" else labels
 
 
 def _special_tokens(tokenizer: Any) -> tuple[list[int], list[int]]:

@@ -20,7 +20,7 @@ import anyio.to_thread
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .base import Finding, GuardResult
+from .base import Finding, GuardResult, not_loaded_error
 from .errors import GuardConfigError, GuardError, MissingExtraError
 from .model_loading import missing_model_message, torch_dtype
 
@@ -120,6 +120,9 @@ def parse_verdict(output: str, *, required: Sequence[str]) -> dict[str, bool | N
 
 
 class JudgeGuard:
+    """A :class:`~sluicegate.guards.base.LoadableGuard`: ``load`` makes the
+    backend (reads the local model's weights, or the endpoint's key)."""
+
     Settings = JudgeSettings
 
     def __init__(self, name: str, settings: JudgeSettings) -> None:
@@ -129,18 +132,25 @@ class JudgeGuard:
         self._required = (
             ("prompt_harm",) if settings.mode == "prompt" else ("response_refusal", "response_harm")
         )
-        self._backend: _Backend = (
-            _OpenAIBackend(settings, self.prompt_for)
-            if settings.backend == "openai"
-            else _TransformersBackend(settings, self.prompt_for)
-        )
+        self._backend: _Backend | None = None
+        self._load_lock = threading.Lock()
 
-    @staticmethod
-    def declared_categories(settings: JudgeSettings) -> tuple[str, ...]:
-        """Fixed categories, so ``load: lazy`` can defer loading a local model."""
-        return tuple(ANSWERS)
+    @property
+    def loaded(self) -> bool:
+        return self._backend is not None
+
+    def load(self) -> None:
+        with self._load_lock:
+            if self._backend is None:
+                self._backend = (
+                    _OpenAIBackend(self.settings, self.prompt_for)
+                    if self.settings.backend == "openai"
+                    else _TransformersBackend(self.settings, self.prompt_for)
+                )
 
     async def scan(self, texts: Sequence[str]) -> list[GuardResult]:
+        if self._backend is None:
+            raise not_loaded_error(self.name)
         outputs = await self._backend.complete(list(texts))
         results = []
         for output in outputs:
@@ -155,7 +165,8 @@ class JudgeGuard:
         return WILDGUARD_FORMAT.format(prompt="", response=text)
 
     async def aclose(self) -> None:
-        await self._backend.aclose()
+        if self._backend is not None:
+            await self._backend.aclose()
 
 
 class _Backend(Protocol):

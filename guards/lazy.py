@@ -5,63 +5,56 @@ loaded where it is used. It wraps a guard and is one."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import anyio.to_thread
 
-from .base import Guard, GuardResult, IncrementalGuard
+from .base import GuardResult, IncrementalGuard, LoadableGuard
 from .errors import GuardError
 
 __all__ = ["LazyGuard"]
 
 
 class LazyGuard:
-    """Builds the real guard (in a worker thread: loading a model blocks) on
-    the first ``scan``. Its categories are known up front, from the model's
-    configuration, so policies are still checked at load time. A failed build
-    is a guard error on every call; the policy's ``on_error`` decides."""
+    """Calls the wrapped guard's ``load`` (in a worker thread: reading weights
+    blocks) on the first ``scan``. The guard was constructed without its
+    weights, so its categories are known up front and policies are still
+    checked at load time. A failed load is a guard error on every call; the
+    policy's ``on_error`` decides."""
 
-    def __init__(self, name: str, categories: tuple[str, ...], build: Callable[[], Guard]) -> None:
-        self.name = name
-        self.categories = categories
-        self._build = build
-        self._guard: Guard | None = None
+    def __init__(self, inner: LoadableGuard) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.categories = inner.categories
         self._failure: str | None = None
         self._lock = asyncio.Lock()
 
     @property
     def loaded(self) -> bool:
-        return self._guard is not None
+        return self.inner.loaded
 
     async def scan(self, texts: Sequence[str]) -> list[GuardResult]:
-        guard = self._guard or await self._load()
-        return await guard.scan(texts)
+        if not self.inner.loaded:
+            await self._load()
+        return await self.inner.scan(texts)
 
-    async def _load(self) -> Guard:
+    async def _load(self) -> None:
         async with self._lock:
-            if self._guard is not None:
-                return self._guard
+            if self.inner.loaded:
+                return
             if self._failure is not None:
                 raise GuardError(self._failure)
             try:
-                guard = await anyio.to_thread.run_sync(self._build)
+                await anyio.to_thread.run_sync(self.inner.load)
             except Exception as exc:
                 self._failure = f"guard {self.name!r} failed to load: {exc}"
                 raise GuardError(self._failure) from exc
-            if guard.categories != self.categories:
-                self._failure = (
-                    f"guard {self.name!r} loaded with categories {guard.categories}, "
-                    f"expected {self.categories}"
-                )
-                raise GuardError(self._failure)
-            self._guard = guard
             # Incremental once loaded, if the guard is: until then nothing is
             # known about it, and a stream holds its text for window checks.
-            if isinstance(guard, IncrementalGuard):
-                self.settled = guard.settled
-            return guard
+            if isinstance(self.inner, IncrementalGuard):
+                self.settled = self.inner.settled
 
     async def aclose(self) -> None:
-        close = getattr(self._guard, "aclose", None)
+        close = getattr(self.inner, "aclose", None)
         if close is not None:
             await close()

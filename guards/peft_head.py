@@ -39,7 +39,6 @@ Unknown keys are ignored, so a manifest with more metadata still loads.
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 from typing import Any, Literal
 
@@ -96,31 +95,35 @@ class WeightFrame(BaseModel):
 
 class PeftHeadGuard(ModelGuard):
     Settings = PeftHeadSettings
+    # Read by ``load``: the tokenizer, the model, its backbone and the head.
+    tokenizer: Any
+    model: Any
+    backbone: Any
+    weight: torch.Tensor
+    bias: torch.Tensor | None
 
     def __init__(self, name: str, settings: PeftHeadSettings) -> None:
+        super().__init__()
         self.name = name
         self.settings = settings
-        root = _locate(settings.model, manifest_only=False)
-        frame = _read_manifest(root)
-        self.thresholds = _thresholds(frame, root, settings)
-        self.heads = tuple(frame.categories)  # the head's outputs, in order
+        # The manifest alone (for a hub id, only its JSON files) names the
+        # categories and thresholds; the weights wait for load().
+        root = _locate(settings.model, manifest_only=True)
+        self.frame = _read_manifest(root)
+        self.thresholds = _thresholds(self.frame, root, settings)
+        self.heads = tuple(self.frame.categories)  # the head's outputs, in order
         self.categories: tuple[str, ...] = (*self.heads, FLAGGED)
-        self.max_length = settings.max_length or frame.max_length or 512
-        self.tokenizer, self.model = _load(settings, frame, root)
-        self._lock = threading.Lock()  # one forward pass at a time (see scan_sync)
+        self.max_length = settings.max_length or self.frame.max_length or 512
+
+    def _load(self) -> None:
+        settings = self.settings
+        root = _locate(settings.model, manifest_only=False)
+        self.tokenizer, self.model = _load(settings, self.frame, root)
         # The backbone alone gives the final (normed) hidden states without
         # computing vocabulary logits for every position.
-        self.backbone: Any = self.model.get_decoder()
+        self.backbone = self.model.get_decoder()
         hidden = self.model.get_input_embeddings().embedding_dim
-        self.weight, self.bias = _head(frame, root, hidden, settings.device)
-
-    @staticmethod
-    def declared_categories(settings: PeftHeadSettings) -> tuple[str, ...]:
-        """Categories from the manifest alone (for lazy loading)."""
-        root = _locate(settings.model, manifest_only=True)
-        frame = _read_manifest(root)
-        _thresholds(frame, root, settings)  # a bad override fails at load, not on first use
-        return (*frame.categories, FLAGGED)
+        self.weight, self.bias = _head(self.frame, root, hidden, settings.device)
 
     def _scan(self, texts: list[str]) -> list[GuardResult]:
         if not texts:

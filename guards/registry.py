@@ -14,8 +14,8 @@ from typing import Any
 
 import pydantic
 
-from .base import Guard
-from .errors import GuardConfigError, GuardError, MissingExtraError
+from .base import Guard, LoadableGuard
+from .errors import GuardConfigError, MissingExtraError
 from .lazy import LazyGuard
 
 __all__ = ["GuardRegistry", "GuardType", "default_registry"]
@@ -27,7 +27,9 @@ class GuardType:
 
     ``module`` and ``attribute`` name the guard class, imported on first use.
     The class must accept ``(name: str, settings: <settings model>)`` and expose
-    ``Settings``, a pydantic model of its own keys (``extra="forbid"``).
+    ``Settings``, a pydantic model of its own keys (``extra="forbid"``). A
+    class with weights is a :class:`LoadableGuard`: its constructor never
+    reads them.
     """
 
     name: str
@@ -77,8 +79,18 @@ class GuardRegistry:
         self, name: str, type_name: str, settings: Mapping[str, Any], *, lazy: bool = False
     ) -> Guard:
         """Validate ``settings`` for ``type_name`` and build the guard called
-        ``name``. With ``lazy``, a type that can name its categories without
-        loading (``declared_categories``) is built on first use instead."""
+        ``name``, ready to scan: a :class:`LoadableGuard` (a model guard) is
+        loaded now, or with ``lazy`` wrapped to load on first use."""
+        guard = self.build(name, type_name, settings)
+        if isinstance(guard, LoadableGuard):
+            if lazy:
+                return LazyGuard(guard)
+            guard.load()
+        return guard
+
+    def build(self, name: str, type_name: str, settings: Mapping[str, Any]) -> Guard:
+        """The guard as its constructor leaves it: a model guard knows its
+        categories but has not read its weights."""
         cls = self._get(type_name).load()
         try:
             parsed = cls.Settings.model_validate(dict(settings))
@@ -87,25 +99,8 @@ class GuardRegistry:
             raise GuardConfigError(
                 f"guard {name!r} ({type_name}): {first['msg']}", field=tuple(first["loc"])
             ) from exc
-        declared = getattr(cls, "declared_categories", None)
-        if lazy and declared is not None:
-            return LazyGuard(name, tuple(declared(parsed)), lambda: cls(name, parsed))
         guard: Guard = cls(name, parsed)
         return guard
-
-    def declared_categories(
-        self, type_name: str, settings: Mapping[str, Any]
-    ) -> tuple[str, ...] | None:
-        """The categories a guard would report, when its type can tell without
-        loading it (model guards read them from configuration); else None."""
-        try:
-            cls = self._get(type_name).load()
-            declared = getattr(cls, "declared_categories", None)
-            if declared is None:
-                return None
-            return tuple(declared(cls.Settings.model_validate(dict(settings))))
-        except (GuardError, pydantic.ValidationError, OSError):
-            return None
 
     def _get(self, type_name: str) -> GuardType:
         try:

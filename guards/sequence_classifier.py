@@ -1,12 +1,12 @@
 """A transformers sequence classifier as a guard: DuoGuard-style multi-label
 heads (sigmoid per category) or single-label ones (softmax), loaded once with
 ``from_pretrained`` from a hub id or a local path, run off the event loop
-under ``torch.inference_mode``. Wrap it with ``batch:`` in the policy to score
-concurrent requests together."""
+under ``torch.inference_mode``. Its categories come from the model's
+configuration when it is constructed; the weights load in ``load``. Wrap it
+with ``batch:`` in the policy to score concurrent requests together."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import torch
@@ -22,28 +22,28 @@ __all__ = ["SequenceClassifierGuard", "SequenceClassifierSettings"]
 
 class SequenceClassifierGuard(ModelGuard):
     Settings = SequenceClassifierSettings
+    tokenizer: Any  # read by ``load``, with the model
+    model: Any
 
     def __init__(self, name: str, settings: SequenceClassifierSettings) -> None:
+        super().__init__()
         self.name = name
         self.settings = settings
-        self.tokenizer, self.model = _load(settings)
-        self._lock = threading.Lock()  # one forward pass at a time (see scan_sync)
-        self.labels, self.categories = _labels(settings, self.model.config)
-        problem = getattr(self.model.config, "problem_type", None)
-        self.sigmoid = settings.activation == "sigmoid" or (
-            settings.activation == "auto" and problem == "multi_label_classification"
-        )
-
-    @staticmethod
-    def declared_categories(settings: SequenceClassifierSettings) -> tuple[str, ...]:
-        """Categories from the model's configuration alone (for lazy loading)."""
+        # The configuration alone names the outputs; the weights wait for load().
         try:
             config = AutoConfig.from_pretrained(settings.model)
         except OSError as exc:
             raise GuardConfigError(
                 missing_model_message(settings.model, exc), field=("model",)
             ) from None
-        return _labels(settings, config)[1]
+        self.labels, self.categories = _labels(settings, config)
+        problem = getattr(config, "problem_type", None)
+        self.sigmoid = settings.activation == "sigmoid" or (
+            settings.activation == "auto" and problem == "multi_label_classification"
+        )
+
+    def _load(self) -> None:
+        self.tokenizer, self.model = _load(self.settings)
 
     def _scan(self, texts: list[str]) -> list[GuardResult]:
         if not texts:

@@ -12,10 +12,10 @@ from typing import Any
 import pydantic
 import yaml
 
-from ..guards.base import Guard
+from ..guards.base import Guard, LoadableGuard
 from ..guards.batching import MicroBatchingGuard
 from ..guards.caching import CachingGuard
-from ..guards.errors import GuardConfigError, MissingExtraError
+from ..guards.errors import GuardConfigError, GuardError, MissingExtraError
 from ..guards.mapping import CategoryMapGuard, UnavailableGuard
 from ..guards.registry import GuardRegistry, default_registry
 from .decisions import Stage
@@ -157,9 +157,17 @@ class PolicyLoader:
     def _unavailable(
         self, name: str, spec: GuardSpec, settings: Mapping[str, Any], reason: str
     ) -> UnavailableGuard:
-        # Categories from configuration where the type can read them without
-        # the model; otherwise rules may use the category_map's names only.
-        categories = self.registry.declared_categories(spec.type, settings) or ()
+        # Categories from configuration where the guard can be built without
+        # its weights (the weights were what failed); otherwise rules may use
+        # the category_map's names only.
+        categories: tuple[str, ...] = ()
+        try:
+            built = self.registry.build(name, spec.type, settings)
+        except (GuardError, OSError):
+            pass
+        else:
+            if isinstance(built, LoadableGuard):
+                categories = built.categories
         logger.error("optional guard %r is unavailable and will fail every call: %s", name, reason)
         return UnavailableGuard(name, categories, reason)
 

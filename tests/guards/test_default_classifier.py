@@ -13,7 +13,7 @@ from sluicegate.guards.default_classifier import (
     DefaultClassifierGuard,
     FeatureHasher,
 )
-from sluicegate.guards.errors import GuardConfigError
+from sluicegate.guards.errors import GuardConfigError, GuardError
 from sluicegate.guards.registry import default_registry
 
 CATEGORIES = ("unsafe", "harmful_request", "jailbreak", "hate", "self_harm", "sexual", "violence")
@@ -104,6 +104,14 @@ def test_a_weights_file_of_the_wrong_shape_is_rejected(tmp_path: Path) -> None:
     np.savez(path, weights=model.weights[:10], bias=model.bias, meta=np.array(json.dumps(meta)))
     with pytest.raises(GuardConfigError, match="do not match"):
         guard(path=str(path))
+    # Constructing reads the metadata only: the bad weights surface at load().
+    unloaded = DefaultClassifierGuard("clf", DefaultClassifierGuard.Settings(path=str(path)))
+    assert not unloaded.loaded
+    assert unloaded.categories[: len(CATEGORIES)] == CATEGORIES
+    with pytest.raises(GuardError, match="has not loaded its weights"):
+        unloaded.scan_one("hello")
+    with pytest.raises(GuardConfigError, match="do not match"):
+        unloaded.load()
 
 
 def test_the_default_pack_uses_the_trained_thresholds() -> None:

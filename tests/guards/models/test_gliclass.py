@@ -165,6 +165,23 @@ async def test_lazy_load_knows_categories_before_loading(opir_like: Path) -> Non
     assert len(result.findings) >= 4
 
 
+async def test_constructing_never_touches_the_weights(tmp_path: Path) -> None:
+    missing = tmp_path / "not-downloaded"
+    guard = GLiClassGuard("opir", GLiClassGuard.Settings(model=str(missing), labels=LABELS))
+    assert not guard.loaded
+    assert guard.categories == (*LABELS, "flagged")
+    with pytest.raises(GuardError, match="has not loaded its weights"):
+        await guard.scan(["hello"])
+    with pytest.raises(GuardConfigError, match=f"no such directory {missing}"):
+        guard.load()
+    # Lazily, the same failure is the first scan's guard error, with the same message.
+    lazy = default_registry().create(
+        "opir", "gliclass", {"model": str(missing), "labels": LABELS}, lazy=True
+    )
+    with pytest.raises(GuardError, match=f"failed to load: cannot load model .*{missing}"):
+        await lazy.scan(["hello"])
+
+
 async def test_forward_passes_respect_the_token_budget(opir_like: Path) -> None:
     guard = create(opir_like, batch_tokens=48, batch_size=8)
     texts = ["hello", "bomb", "the bread is safe to make " * 4, "how to make a bomb", "a"]

@@ -110,6 +110,16 @@ def test_missing_model_names_what_to_download() -> None:
     assert caught.value.field == ("model",)
 
 
+async def test_constructing_never_touches_the_weights(tmp_path: Path) -> None:
+    settings = JudgeGuard.Settings(backend="transformers", model=str(tmp_path / "nowhere"))
+    guard = JudgeGuard("judge", settings)
+    assert not guard.loaded
+    with pytest.raises(GuardError, match="has not loaded its weights"):
+        await guard.scan(["hello"])
+    with pytest.raises(GuardConfigError, match="no such directory"):
+        guard.load()
+
+
 def test_directory_without_a_model_or_tokenizer(harmful: Path, tmp_path: Path) -> None:
     with pytest.raises(GuardConfigError, match="exists but holds no loadable model"):
         create(tmp_path)

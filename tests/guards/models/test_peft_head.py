@@ -293,6 +293,23 @@ async def test_declared_categories_read_only_the_manifest(copy: Path) -> None:
         create({"model": "acme/x"}, lazy=True)
 
 
+def test_constructing_reads_the_manifest_but_never_the_weights(copy: Path) -> None:
+    from sluicegate.guards.errors import GuardError
+    from sluicegate.guards.peft_head import PeftHeadGuard, PeftHeadSettings
+
+    edit(copy, base_model=str(copy / "no-base-here"))
+    (copy / "head.safetensors").unlink()
+    guard = PeftHeadGuard("opencc", PeftHeadSettings(model=str(copy)))
+    assert not guard.loaded
+    assert guard.categories == (*CATEGORIES, "flagged")
+    assert guard.thresholds == dict.fromkeys(CATEGORIES, 0.5)
+    with pytest.raises(GuardError, match="has not loaded its weights"):
+        guard.scan_sync(["hello"])
+    with pytest.raises(GuardConfigError, match=r"cannot load base model .*no-base-here"):
+        guard.load()
+    assert not guard.loaded
+
+
 @pytest.mark.parametrize("merge", [True, False])
 async def test_half_precision_stays_close(adapter: Path, guard: Any, merge: bool) -> None:
     half = create({"model": str(adapter), "dtype": "bfloat16", "merge": merge})

@@ -189,14 +189,48 @@ rules:
         )
 
 
-async def test_lazy_guard_that_fails_to_build_is_a_guard_error() -> None:
+async def test_lazy_guard_that_fails_to_load_is_a_guard_error() -> None:
     from sluicegate.guards.errors import GuardError
     from sluicegate.guards.lazy import LazyGuard
 
-    def broken() -> object:
-        raise OSError("disk gone")
+    class Broken:
+        name = "g"
+        categories = ("x",)
+        loaded = False
+        attempts = 0
 
-    guard = LazyGuard("g", ("x",), broken)  # type: ignore[arg-type]
+        def load(self) -> None:
+            self.attempts += 1
+            raise OSError("disk gone")
+
+        async def scan(self, texts: object) -> list[object]:
+            raise AssertionError("never scanned unloaded")
+
+    inner = Broken()
+    guard = LazyGuard(inner)  # type: ignore[arg-type]
     for _ in range(2):
-        with pytest.raises(GuardError, match="failed to load"):
+        with pytest.raises(GuardError, match="failed to load: disk gone"):
             await guard.scan(["a"])
+    assert inner.attempts == 1  # the failure is remembered, not retried per request
+
+
+def test_constructing_reads_the_configuration_but_never_the_weights(tmp_path: Path) -> None:
+    from sluicegate.guards.errors import GuardError
+    from sluicegate.guards.sequence_classifier import (
+        SequenceClassifierGuard,
+        SequenceClassifierSettings,
+    )
+
+    model = bert_classifier(tmp_path / "clf", ["Non-refusal", "Refusal"], multi_label=False)
+    (model / "model.safetensors").unlink()
+    settings = SequenceClassifierSettings(model=str(model))
+    guard = SequenceClassifierGuard("clf", settings)
+    assert guard.categories == ("non_refusal", "refusal")  # from config.json alone
+    assert not guard.loaded
+    with pytest.raises(GuardError, match="has not loaded its weights"):
+        guard.scan_sync(["hello"])
+    with pytest.raises(GuardConfigError, match="exists but holds no loadable model"):
+        guard.load()
+    # Through the registry a policy's guard is loaded when it is created.
+    with pytest.raises(GuardConfigError, match="exists but holds no loadable model"):
+        create({"model": str(model)})
