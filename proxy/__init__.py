@@ -1,9 +1,9 @@
 """The HTTP gateway: an OpenAI-compatible reverse proxy with guard stages."""
 
-from .app import create_app
 from .config import GatewayConfig, load_config
-from .enforcement import InputGuardStage, OutputGuardStage, StageOutcome
-from .errors import ClientError, UpstreamError, UpstreamTimeout, UpstreamUnreachable
+from .enforcement.stages import InputGuardStage, OutputGuardStage, StageOutcome
+from .http.app import create_app
+from .http.errors import ClientError, UpstreamError, UpstreamTimeout, UpstreamUnreachable
 
 __all__ = [
     "ClientError",

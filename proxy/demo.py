@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from .errors import openai_error
-from .responses_api import response_stream
+from .http.errors import openai_error
+from .payloads.responses import response_stream
 
 __all__ = ["create_demo_app"]
 

@@ -15,7 +15,7 @@ from ..policies.loader import PolicyLoader, test_file_for
 from ..policies.packs import pack_path
 from ..policies.policy import Policy
 from .config import GatewayConfig
-from .errors import ClientError
+from .http.errors import ClientError
 
 __all__ = ["PolicyStore", "resolve_policy_path"]
 

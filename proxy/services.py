@@ -10,10 +10,11 @@ from typing import Any
 import httpx
 
 from ..policies.evaluator import PolicyEvaluator
-from .audit import AuditLog
-from .auth import KeyRing
+from .audit.sinks import AuditLog, AuditSink
 from .config import GatewayConfig
-from .enforcement import InputGuardStage, OutputGuardStage
+from .enforcement.checks import InputCheck, OutputCheck
+from .enforcement.stages import InputGuardStage, OutputGuardStage
+from .http.auth import KeyRing
 from .policy_store import PolicyStore
 from .upstream import UpstreamClient
 
@@ -24,10 +25,12 @@ __all__ = ["GatewayServices"]
 class GatewayServices:
     config: GatewayConfig
     store: PolicyStore
-    audit: AuditLog
+    audit: AuditSink
     keys: KeyRing
     input_stage: InputGuardStage
     output_stage: OutputGuardStage
+    input_check: InputCheck
+    output_check: OutputCheck
     transport: httpx.AsyncBaseTransport | None = None
     upstream_base_url: str | None = None
     _upstream: UpstreamClient | None = field(default=None, repr=False)
@@ -44,6 +47,7 @@ class GatewayServices:
         upstream_base_url: str | None = None,
     ) -> GatewayServices:
         evaluator = PolicyEvaluator()
+        input_stage, output_stage = InputGuardStage(evaluator), OutputGuardStage(evaluator)
         store = store or PolicyStore(config)
         if not store.policies:
             store.load_all()
@@ -52,8 +56,10 @@ class GatewayServices:
             store=store,
             audit=audit or AuditLog(config.audit.path),
             keys=KeyRing(config.auth.resolved_keys()),
-            input_stage=InputGuardStage(evaluator),
-            output_stage=OutputGuardStage(evaluator),
+            input_stage=input_stage,
+            output_stage=output_stage,
+            input_check=InputCheck(input_stage),
+            output_check=OutputCheck(output_stage),
             transport=transport,
             upstream_base_url=upstream_base_url,
         )

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from .payloads import PayloadShapeError
+from .payloads.bundles import PayloadShapeError
 
 __all__ = [
     "DONE",

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import httpx
 
 from .config import UpstreamConfig
-from .errors import UpstreamError, UpstreamTimeout, UpstreamUnreachable
+from .http.errors import UpstreamError, UpstreamTimeout, UpstreamUnreachable
 
 __all__ = ["UpstreamClient", "default_transport"]
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from sluicegate.proxy.app import create_app
 from sluicegate.proxy.cli import app
 from sluicegate.proxy.config import GatewayConfig, load_config
+from sluicegate.proxy.http.app import create_app
 from tests.support.servers import serve
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -70,7 +70,7 @@ def test_core_import_does_not_pull_torch() -> None:
     import sys
 
     code = (
-        "import sys, sluicegate.proxy.app, sluicegate.guards, sluicegate.policies;"
+        "import sys, sluicegate.proxy.http.app, sluicegate.guards, sluicegate.policies;"
         "assert 'torch' not in sys.modules and 'transformers' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = (
-    "import sluicegate.proxy.app, sluicegate.guards.base, sluicegate.policies.loader, os;"
+    "import sluicegate.proxy.http.app, sluicegate.guards.base, sluicegate.policies.loader, os;"
     "from sluicegate.policies.packs import pack_path;"
     "assert pack_path('default').is_file();"
     "from importlib.resources import files;"
@@ -58,7 +58,7 @@ def test_pip_install_imports_package(tmp_path: Path, editable: bool) -> None:
 def test_the_core_never_imports_litellm() -> None:
     """Only sluicegate.proxy.integrations.litellm may import LiteLLM (an optional extra)."""
     code = (
-        "import sys, sluicegate.proxy.app, sluicegate.proxy.cli, sluicegate.guards.registry;"
+        "import sys, sluicegate.proxy.http.app, sluicegate.proxy.cli, sluicegate.guards.registry;"
         "from sluicegate.policies.packs import pack_path;"
         "from sluicegate.policies.loader import PolicyLoader;"
         "PolicyLoader().load_file(pack_path('default'));"

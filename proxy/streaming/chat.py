@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...policies.decisions import PolicyDecision
-from ..answers import apply_output, output_bundle
-from ..errors import openai_error
-from ..kinds import EndpointKind
-from ..payloads import TextBundle
+from ..payloads import family_for
+from ..payloads.family import AnswerShape
+from ..payloads.kinds import EndpointKind
+from ..payloads.openai import openai_error
 from ..sse import DONE_EVENT, SSEFormatError, encode_event
 from .codec import Entry, EntryKind, Path
 
@@ -134,6 +134,7 @@ class ChatAssembly:
 class ChatCodec:
     def __init__(self, kind: EndpointKind) -> None:
         self.kind = kind
+        self.shape: AnswerShape = family_for(kind)
         self.assembly = ChatAssembly(kind)
         self.head: Event = {}  # the first chunk's top-level fields: id, model, created, ...
         self.ended: set[int] = set()  # choices whose finish_reason came
@@ -239,12 +240,6 @@ class ChatCodec:
     def answer(self, group: Hashable) -> Event:
         assert isinstance(group, int)
         return {"choices": [self.assembly.response_choice(group)]}
-
-    def bundles(self, answer: Event) -> list[TextBundle]:
-        return [output_bundle(answer["choices"][0], 0, self.kind)]
-
-    def apply(self, answer: Event, outcome: Any) -> bool:
-        return bool(apply_output(answer, outcome, self.kind))
 
     # -- writing -----------------------------------------------------------
 

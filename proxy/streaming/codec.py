@@ -16,7 +16,7 @@ from enum import Enum
 from typing import Any, Protocol
 
 from ...policies.decisions import PolicyDecision
-from ..payloads import TextBundle
+from ..payloads.family import AnswerShape
 
 __all__ = ["Entry", "EntryKind", "Group", "Path", "StreamCodec"]
 
@@ -52,6 +52,10 @@ class StreamCodec(Protocol):
     """One stream's protocol state. Methods that write events return them
     ready to send: the stream passes each through :meth:`sent` last."""
 
+    # How output guards read, and decisions are written into, :meth:`answer`'s
+    # result: the endpoint family's own (one part per group).
+    shape: AnswerShape
+
     def split(self, event: Event) -> list[Entry]:
         """Entries for one upstream event, in the order they are to be sent.
         Raises :class:`~sluicegate.proxy.streaming.sse.SSEFormatError`."""
@@ -64,15 +68,6 @@ class StreamCodec(Protocol):
     def answer(self, group: Group) -> Event:
         """The group's whole answer as assembled so far, shaped like the
         non-streamed response, with every channel's text as streamed."""
-        ...
-
-    def bundles(self, answer: Event) -> list[TextBundle]:
-        """What the output guards read in ``answer`` (one bundle)."""
-        ...
-
-    def apply(self, answer: Event, outcome: Any) -> bool:
-        """Apply the output decision to ``answer`` in place; True when the
-        group is blocked (a redaction that would break JSON blocks too)."""
         ...
 
     def with_text(self, entry: Entry, text: str, *, tokens: bool) -> Event:

@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Hashable
-from dataclasses import replace
 from typing import Any
 
-from ...policies.decisions import Action, DecisionReason, PolicyDecision
+from ...policies.decisions import Action, PolicyDecision
 from ...policies.engine import RequestInfo
 from ...policies.policy import Policy
 from ...policies.schema import StreamingMode
-from ..enforcement import OutputGuardStage, StageOutcome, decision_record, strongest
-from ..payloads import TextBundle, TextSegment
+from ..enforcement.checks import apply_output
+from ..enforcement.stages import OutputGuardStage, StageOutcome, decision_record, strongest
+from ..payloads.bundles import TextBundle, TextSegment
 from .codec import Entry, EntryKind, Group, StreamCodec
 from .gate import TextGate
 
@@ -107,7 +107,7 @@ class GuardedStream:
             if group in self.closed:
                 continue
             answer = self.codec.answer(group)
-            outcome = await self._run(self.codec.bundles(answer))
+            outcome = await self._run(self.codec.shape.output_bundles(answer))
             self.final[group] = outcome.evaluations[0].decision
 
     # -- entries in --------------------------------------------------------
@@ -182,15 +182,11 @@ class GuardedStream:
         """The group's end: check its whole answer exactly as the
         non-streamed path would, then let the rest out as the policy left it."""
         answer = self.codec.answer(group)
-        outcome = await self._run(self.codec.bundles(answer))
-        blocked = self.codec.apply(answer, outcome)
+        outcome = await self._run(self.codec.shape.output_bundles(answer))
+        checked = apply_output(outcome, self.codec.shape, answer)
         [evaluation] = outcome.evaluations
-        decision = evaluation.decision
-        if blocked:
-            if decision.action is Action.REDACT:  # the redaction would have broken JSON
-                decision = replace(
-                    decision, action=Action.BLOCK, reason=DecisionReason.REDACTION_CONFLICT
-                )
+        [decision] = checked.decisions
+        if checked.blocked:
             self._block(group, decision)
             out += self._drain()
             return
@@ -346,9 +342,9 @@ class GuardedStream:
         entry that closes it well-formed takes the rest's place."""
         self.closed.add(group)
         self.final[group] = decision
-        self.pending = [
-            e for e in self.pending if e.group != group or e.kind is EntryKind.PASS
-        ] + [Entry(EntryKind.BLOCK, {}, group, decision=decision)]
+        self.pending = [e for e in self.pending if e.group != group or e.kind is EntryKind.PASS] + [
+            Entry(EntryKind.BLOCK, {}, group, decision=decision)
+        ]
 
     # -- the record --------------------------------------------------------
 

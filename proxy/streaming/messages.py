@@ -20,14 +20,13 @@ from typing import Any
 import orjson
 
 from ...policies.decisions import PolicyDecision
-from ..messages_api import (
+from ..payloads.family import AnswerShape
+from ..payloads.messages import (
     STOP_REASON_BLOCKED,
+    MessagesFamily,
     anthropic_error,
-    apply_messages_output,
     assemble_message_events,
-    messages_output_bundle,
 )
-from ..payloads import TextBundle
 from ..sse import SSEFormatError, encode_typed_event
 from .chat import blocked_marker
 from .codec import Entry, EntryKind, Path
@@ -42,6 +41,7 @@ _EMPTY = {"text": {"text": ""}, "thinking": {"thinking": "", "signature": ""}}
 
 class MessagesCodec:
     def __init__(self) -> None:
+        self.shape: AnswerShape = MessagesFamily()
         self.events: list[Event] = []  # every upstream event, for the assembly
         self.kinds: dict[int, str] = {}  # block index -> type
         self._ended = False
@@ -121,12 +121,6 @@ class MessagesCodec:
             return assemble_message_events(self.events)
         except ValueError as exc:
             raise SSEFormatError(str(exc)) from None
-
-    def bundles(self, answer: Event) -> list[TextBundle]:
-        return [messages_output_bundle(answer)]
-
-    def apply(self, answer: Event, outcome: Any) -> bool:
-        return apply_messages_output(answer, outcome)
 
     # -- writing -----------------------------------------------------------
 

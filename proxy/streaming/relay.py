@@ -25,11 +25,11 @@ from ...policies.decisions import PolicyDecision
 from ...policies.engine import RequestInfo
 from ...policies.policy import Policy
 from ...policies.schema import StreamingMode
-from ..disconnect import while_connected
-from ..errors import UpstreamError
-from ..kinds import EndpointKind
-from ..payloads import PayloadShapeError
-from ..responses import DECISION_HEADER, upstream_error_or_raw, upstream_headers
+from ..http.disconnect import while_connected
+from ..http.errors import UpstreamError
+from ..http.responses import DECISION_HEADER, upstream_error_or_raw, upstream_headers
+from ..payloads.bundles import PayloadShapeError
+from ..payloads.kinds import EndpointKind
 from ..sse import SSEParser, decode_json
 from .chat import ChatCodec
 from .codec import StreamCodec
@@ -38,6 +38,7 @@ from .messages import MessagesCodec
 from .responses import ResponsesCodec
 
 if TYPE_CHECKING:
+    from ..audit.record import AuditRecord
     from ..services import GatewayServices
 
 __all__ = ["OUTPUT_HEADER", "StreamRelay", "StreamStatus", "codec_for", "relay_events"]
@@ -71,7 +72,7 @@ class StreamRelay:
         input_decision: PolicyDecision,
         headers: dict[str, str],
         raw: bytes,
-        record: dict[str, Any],
+        record: AuditRecord,
     ) -> Response:
         codec = codec_for(kind)
         started = time.perf_counter()
@@ -112,11 +113,10 @@ class StreamRelay:
             raise
         if status.error is not None:
             await events.aclose()
-            record["stream_status"] = status.text
+            record.stream_status = status.text
             raise UpstreamError(status.error)
         reply_headers[DECISION_HEADER] = input_decision.label
         reply_headers[OUTPUT_HEADER] = "unguarded" if session is None else mode.value
-        record["deferred"] = True  # written when the stream ends
         return StreamingResponse(
             self._events(first, events, session, status, record, started),
             200,
@@ -130,7 +130,7 @@ class StreamRelay:
         events: AsyncGenerator[bytes, None],
         session: GuardedStream | None,
         status: StreamStatus,
-        record: dict[str, Any],
+        record: AuditRecord,
         started: float,
     ) -> AsyncIterator[bytes]:
         try:
@@ -141,35 +141,30 @@ class StreamRelay:
                     yield out
         finally:
             # Normal end, upstream failure and client disconnect (cancellation)
-            # alike: the upstream is closed by now; write the audit line.
-            record["stream_status"] = status.text
-            record["status"] = 200
-            record["upstream_latency_ms"] = round((time.perf_counter() - started) * 1000, 3)
-            record.pop("deferred", None)
+            # alike: the upstream is closed by now; the audit middleware writes
+            # the line when the response is done.
+            record.stream_status = status.text
+            record.upstream_latency_ms = round((time.perf_counter() - started) * 1000, 3)
             if session is None:
-                record["output"] = {
+                record.output = {
                     "decision": "unguarded",
                     "reason": "streaming passthrough: output guards not applied",
                 }
-                self.services.audit.write(record)
             elif session.mode is StreamingMode.AUDIT:
                 # The whole-answer check runs after the client has it all.
-                self.services.spawn(self._settled(session, record))
+                record.finish_later(self._settled(session, record))
             else:
-                record["output"] = session.record()
-                self.services.audit.write(record)
+                record.output = session.record()
 
-    async def _settled(self, session: GuardedStream, record: dict[str, Any]) -> None:
+    async def _settled(self, session: GuardedStream, record: AuditRecord) -> None:
         try:
             await session.settle()
-            record["output"] = {
+            record.output = {
                 **session.record(),
                 "mode": "audit (not protective: released before checking)",
             }
         except Exception as exc:  # the audit line must still be written
-            record["output"] = {"decision": "error", "error": f"{type(exc).__name__}: {exc}"}
-        finally:
-            self.services.audit.write(record)
+            record.output = {"decision": "error", "error": f"{type(exc).__name__}: {exc}"}
 
 
 @dataclass

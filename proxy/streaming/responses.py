@@ -19,9 +19,9 @@ from collections.abc import Hashable
 from typing import Any
 
 from ...policies.decisions import PolicyDecision
-from ..errors import openai_error
-from ..payloads import TextBundle
-from ..responses_api import apply_response_output, response_output_bundle
+from ..payloads.family import AnswerShape
+from ..payloads.openai import openai_error
+from ..payloads.responses import ResponsesFamily
 from ..sse import SSEFormatError, encode_typed_event
 from .chat import blocked_marker
 from .codec import Entry, EntryKind, Path
@@ -45,6 +45,7 @@ _GROUP = "response"
 
 class ResponsesCodec:
     def __init__(self) -> None:
+        self.shape: AnswerShape = ResponsesFamily()
         self.response: Event = {}  # the response object of the first snapshot
         self.final: Event | None = None  # the final event's response object
         self.parts: dict[Part, str] = {}  # streamed text per output_text part
@@ -124,12 +125,6 @@ class ResponsesCodec:
                 raise SSEFormatError("final response lacks a text part that was streamed")
             part["text"] = text
         return self.final
-
-    def bundles(self, answer: Event) -> list[TextBundle]:
-        return [response_output_bundle(answer)]
-
-    def apply(self, answer: Event, outcome: Any) -> bool:
-        return apply_response_output(answer, outcome)
 
     # -- writing -----------------------------------------------------------
 

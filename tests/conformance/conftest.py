@@ -18,9 +18,9 @@ import orjson
 import pytest
 
 from sluicegate.policies.loader import PolicyLoader
-from sluicegate.proxy.app import create_app
 from sluicegate.proxy.audit import AuditLog
 from sluicegate.proxy.config import GatewayConfig
+from sluicegate.proxy.http.app import create_app
 from sluicegate.proxy.policy_store import PolicyStore
 from tests.conformance.known import known_reason
 from tests.conformance.scenarios import BLOCK_NOTICE, TRIGGER
@@ -129,7 +129,8 @@ def _known_failures(request: pytest.FixtureRequest) -> None:
     """Mark the known gateway failures (tests/conformance/known.py) xfail, not strict."""
     callspec = getattr(request.node, "callspec", None)
     params = dict(callspec.params) if callspec else {}
-    reason = known_reason(request.node.module.__name__.rsplit(".", 1)[-1],
-                          request.node.originalname, params)
+    reason = known_reason(
+        request.node.module.__name__.rsplit(".", 1)[-1], request.node.originalname, params
+    )
     if reason:
         request.node.add_marker(pytest.mark.xfail(reason=reason, strict=False))

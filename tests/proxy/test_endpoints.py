@@ -8,8 +8,8 @@ import pytest
 import respx
 
 from sluicegate.policies.loader import PolicyLoader
-from sluicegate.proxy.app import create_app
 from sluicegate.proxy.config import GatewayConfig
+from sluicegate.proxy.http.app import create_app
 from sluicegate.proxy.policy_store import PolicyStore
 from tests.conftest import GatewayFactory
 from tests.support.guards import trigger_registry
@@ -193,32 +193,6 @@ def test_passthrough_requests_are_audited(gateway: GatewayFactory, upstream: Moc
     assert line["route"] == "/v1/models"
     assert line["decision"] == "unguarded"
     assert line["status"] == 200
-
-
-async def test_unexpected_error_is_500_in_openai_shape_and_audited() -> None:
-    import io
-
-    import orjson
-    from starlette.requests import Request
-
-    from sluicegate.proxy.audit import AuditLog
-    from sluicegate.proxy.routes import audited
-    from sluicegate.proxy.services import GatewayServices
-
-    stream = io.BytesIO()
-    config = GatewayConfig.model_validate({"hot_reload": False})
-    services = GatewayServices.build(config, audit=AuditLog(stream=stream))
-
-    async def broken(request: Request, request_id: str, record: dict[str, object]) -> object:
-        raise RuntimeError("boom")
-
-    request = Request({"type": "http", "method": "POST", "path": "/x", "headers": []})
-    response = await audited(services, "/x", request, broken)  # type: ignore[arg-type]
-    assert response.status_code == 500
-    assert orjson.loads(response.body)["error"]["code"] == "internal_error"
-    record = orjson.loads(stream.getvalue())
-    assert record["status"] == 500
-    assert record["error"] == "RuntimeError: boom"
 
 
 def test_upstream_cookies_are_never_replayed_to_other_clients(

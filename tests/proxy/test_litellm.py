@@ -33,7 +33,7 @@ from sluicegate.policies.engine import RequestInfo
 from sluicegate.policies.evaluator import PolicyEvaluator
 from sluicegate.policies.loader import PolicyLoader
 from sluicegate.proxy.enforcement import OutputGuardStage
-from sluicegate.proxy.kinds import EndpointKind
+from sluicegate.proxy.payloads.kinds import EndpointKind
 from sluicegate.proxy.streaming import GuardedStream
 from sluicegate.proxy.streaming.chat import ChatCodec
 from tests.proxy.test_window_property import FRAGMENTS, POLICY, non_streamed, windowed

@@ -8,7 +8,7 @@ from typing import Any
 import anthropic
 import pytest
 
-from sluicegate.proxy.messages_api import (
+from sluicegate.proxy.payloads.messages import (
     assemble_message_events,
     blocked_message,
     decode_message_events,

@@ -26,9 +26,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sluicegate.policies.loader import PolicyLoader
-from sluicegate.proxy.app import create_app
 from sluicegate.proxy.audit import AuditLog
 from sluicegate.proxy.config import GatewayConfig
+from sluicegate.proxy.http.app import create_app
 from sluicegate.proxy.policy_store import PolicyStore
 from tests.support.guards import trigger_registry
 from tests.support.servers import serve

@@ -15,11 +15,11 @@ import pytest
 import tiktoken
 
 from sluicegate.policies.loader import PolicyLoader
-from sluicegate.proxy.app import create_app
 from sluicegate.proxy.audit import AuditLog
 from sluicegate.proxy.config import GatewayConfig
+from sluicegate.proxy.http.app import create_app
+from sluicegate.proxy.payloads.tokens import TokenizerRegistry
 from sluicegate.proxy.policy_store import PolicyStore
-from sluicegate.proxy.tokens import TokenizerRegistry
 from tests.conftest import GatewayFactory
 from tests.support.guards import trigger_registry
 from tests.support.servers import MockUpstream, Reply, serve

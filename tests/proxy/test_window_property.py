@@ -19,9 +19,10 @@ from sluicegate.policies.engine import RequestInfo
 from sluicegate.policies.evaluator import PolicyEvaluator
 from sluicegate.policies.loader import PolicyLoader
 from sluicegate.policies.policy import Policy
-from sluicegate.proxy.answers import apply_output, output_bundle
 from sluicegate.proxy.enforcement import OutputGuardStage
-from sluicegate.proxy.kinds import EndpointKind
+from sluicegate.proxy.enforcement.checks import OutputCheck
+from sluicegate.proxy.payloads.chat import ChatFamily
+from sluicegate.proxy.payloads.kinds import EndpointKind
 from sluicegate.proxy.sse import DONE_EVENT, encode_event
 from sluicegate.proxy.streaming import GuardedStream
 from sluicegate.proxy.streaming.chat import ChatCodec
@@ -106,11 +107,9 @@ async def non_streamed(full: str, policy: Policy = POLICY) -> tuple[str, Action]
             {"index": 0, "message": {"role": "assistant", "content": full}, "finish_reason": "stop"}
         ]
     }
-    outcome = await OutputGuardStage(PolicyEvaluator()).check(
-        policy, [output_bundle(answer["choices"][0], 0, "chat")], RequestInfo()
-    )
-    apply_output(answer, outcome, "chat")
-    return answer["choices"][0]["message"]["content"], outcome.decision.action
+    check = OutputCheck(OutputGuardStage(PolicyEvaluator()))
+    checked = await check.run(policy, ChatFamily(), answer, RequestInfo())
+    return answer["choices"][0]["message"]["content"], checked.outcome.decision.action
 
 
 @settings(max_examples=300, deadline=None)

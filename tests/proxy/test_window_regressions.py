@@ -12,7 +12,7 @@ from sluicegate.policies.engine import RequestInfo
 from sluicegate.policies.evaluator import PolicyEvaluator
 from sluicegate.policies.loader import PolicyLoader
 from sluicegate.proxy.enforcement import OutputGuardStage
-from sluicegate.proxy.kinds import EndpointKind
+from sluicegate.proxy.payloads.kinds import EndpointKind
 from sluicegate.proxy.sse import DONE_EVENT, encode_event
 from sluicegate.proxy.streaming import GuardedStream, codec_for
 from sluicegate.proxy.streaming.relay import StreamStatus, relay_events

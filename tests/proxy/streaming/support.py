@@ -9,7 +9,7 @@ from sluicegate.policies.evaluator import PolicyEvaluator
 from sluicegate.policies.loader import PolicyLoader
 from sluicegate.policies.policy import Policy
 from sluicegate.proxy.enforcement import OutputGuardStage
-from sluicegate.proxy.kinds import EndpointKind
+from sluicegate.proxy.payloads.kinds import EndpointKind
 from sluicegate.proxy.streaming import GuardedStream, codec_for
 from tests.support.guards import trigger_registry
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sluicegate.policies.packs import pack_path
-from sluicegate.proxy.kinds import EndpointKind
+from sluicegate.proxy.payloads.kinds import EndpointKind
 from tests.proxy.streaming.support import HEAD, chunk, flat, policy, run, stream
 
 PII = """\
@@ -145,12 +145,11 @@ async def test_the_default_pack_releases_a_piece_once_the_next_one_settles_it() 
     session = stream(CHAT, policy(pack_path("default").read_text(encoding="utf-8")))
     assert session.incremental
     pieces = ["The ", "rive", "r ru", "ns p", "ast "]
-    batches = await run(session, [chunk({"role": "assistant", "content": ""})] + [
-        chunk({"content": p}) for p in pieces
-    ])
-    released = [
-        [e["choices"][0]["delta"].get("content") for e in batch] for batch in batches[1:4]
-    ]
+    batches = await run(
+        session,
+        [chunk({"role": "assistant", "content": ""})] + [chunk({"content": p}) for p in pieces],
+    )
+    released = [[e["choices"][0]["delta"].get("content") for e in batch] for batch in batches[1:4]]
     assert released[0] == []  # "The " could still be the start of an email or key
     assert released[1] == ["The "]  # "rive" followed: "The " is settled
     assert released[2] == ["rive"]  # "river" is whole once " ru" came

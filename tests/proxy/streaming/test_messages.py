@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 
-from sluicegate.proxy.kinds import EndpointKind
+from sluicegate.proxy.payloads.kinds import EndpointKind
 from tests.proxy.streaming.support import flat, policy, run, stream
 from tests.support.servers import anthropic_events, anthropic_message
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sluicegate.proxy.kinds import EndpointKind
+from sluicegate.proxy.payloads.kinds import EndpointKind
 from tests.proxy.streaming.support import flat, policy, run, stream
 
 POLICY = """\
@@ -114,8 +114,9 @@ async def test_a_block_closes_every_item_the_client_saw_opened() -> None:
 
 async def test_a_block_before_any_item_opens_a_message_for_the_notice() -> None:
     events = text_events(["BLOCKME now"])
-    out = flat(await run(stream(EndpointKind.RESPONSES, policy(POLICY + "streaming: buffer\n")),
-                         events))
+    out = flat(
+        await run(stream(EndpointKind.RESPONSES, policy(POLICY + "streaming: buffer\n")), events)
+    )
     types = [e["type"] for e in out]
     assert types[0] == "response.created"
     added = [e for e in out if e["type"] == "response.output_item.added"]

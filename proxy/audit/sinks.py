@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import orjson
 
-__all__ = ["AuditLog"]
+__all__ = ["AuditLog", "AuditSink"]
+
+
+class AuditSink(Protocol):
+    """Where audit lines go. ``write`` takes one line, already JSON-ready."""
+
+    @property
+    def enabled(self) -> bool: ...
+
+    def write(self, line: dict[str, Any]) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class AuditLog:

@@ -4,28 +4,25 @@ its events is written out again."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import time
+from typing import Any
 
-import orjson
-
-from ..policies.decisions import Action
-from .payloads import (
+from ...policies.schema import PolicySpec
+from ..sse import encode_event
+from .bundles import (
     PayloadShapeError,
-    RedactionConflict,
     TextBundle,
     TextSegment,
     arguments_segment,
     content_segments,
     json_string_segments,
 )
-from .sse import encode_event
-
-if TYPE_CHECKING:
-    from .enforcement import StageOutcome
+from .kinds import EndpointKind
+from .openai import OpenAIErrors
+from .tokens import Tokenizer
 
 __all__ = [
-    "apply_response_output",
-    "decode_response_event",
+    "ResponsesFamily",
     "response_input_bundles",
     "response_output_bundle",
     "response_stream",
@@ -129,54 +126,71 @@ def response_output_bundle(answer: dict[str, Any]) -> TextBundle:
     return TextBundle(tuple(segments))
 
 
-def apply_response_output(answer: dict[str, Any], outcome: StageOutcome) -> bool:
-    """Redact in place, or replace the output with the policy's message and
-    mark the response incomplete for ``content_filter``; True when blocked
-    (a redaction that would break function-call JSON blocks too)."""
-    [evaluation] = outcome.evaluations
-    action = evaluation.decision.action
-    if action is Action.ALLOW:
-        return False
-    if action is Action.REDACT:
-        try:
-            outcome.bundles[0].apply(answer, evaluation.redactions)
-        except RedactionConflict:
-            pass
-        else:
-            # Token logprobs would spell out what was redacted.
-            for item in answer.get("output") or []:
-                for part in (item.get("content") or []) if isinstance(item, dict) else []:
-                    if isinstance(part, dict) and part.get("logprobs"):
-                        part["logprobs"] = []
-            return False
-    message = evaluation.decision.message or outcome.policy.spec.output_block_message
-    answer["output"] = [
-        {
-            "type": "message",
-            "id": f"msg_sg_{answer.get('id', '')}",
-            "status": "completed",
-            "role": "assistant",
-            "content": [{"type": "output_text", "text": message, "annotations": []}],
+def blocked_output_item(answer_id: str, message: str) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "id": f"msg_sg_{answer_id}",
+        "status": "completed",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": message, "annotations": []}],
+    }
+
+
+class ResponsesFamily(OpenAIErrors):
+    """The whole answer is one part: blocking replaces its output with the
+    policy's message and marks it incomplete for ``content_filter``."""
+
+    kind = EndpointKind.RESPONSES
+    input_field = "input"
+    guards_output = True
+
+    def input_bundles(
+        self, body: dict[str, Any], spec: PolicySpec, tokenizer: Tokenizer | None
+    ) -> list[TextBundle]:
+        return response_input_bundles(body)
+
+    def output_bundles(self, answer: Any) -> list[TextBundle]:
+        if not isinstance(answer, dict):
+            raise PayloadShapeError("response is not an object")
+        return [response_output_bundle(answer)]
+
+    def block_output(self, answer: dict[str, Any], part: int, message: str) -> None:
+        answer["output"] = [blocked_output_item(str(answer.get("id", "")), message)]
+        answer["status"] = "incomplete"
+        answer["incomplete_details"] = {"reason": "content_filter"}
+        if "output_text" in answer:
+            answer["output_text"] = message
+
+    def redacted_output(self, answer: dict[str, Any], part: int) -> None:
+        # Token logprobs would spell out what was redacted.
+        for item in answer.get("output") or []:
+            for part_ in (item.get("content") or []) if isinstance(item, dict) else []:
+                if isinstance(part_, dict) and part_.get("logprobs"):
+                    part_["logprobs"] = []
+
+    def blocked_answer(self, request_id: str, model: str, message: str) -> dict[str, Any]:
+        return {
+            "id": f"resp_sg_{request_id}",
+            "object": "response",
+            "created_at": int(time.time()),
+            "model": model,
+            "status": "incomplete",
+            "incomplete_details": {"reason": "content_filter"},
+            "error": None,
+            "output": [blocked_output_item(request_id, message)],
+            "instructions": None,
+            "metadata": {},
+            "parallel_tool_calls": False,
+            "temperature": None,
+            "tool_choice": "auto",
+            "tools": [],
+            "top_p": None,
         }
-    ]
-    answer["status"] = "incomplete"
-    answer["incomplete_details"] = {"reason": "content_filter"}
-    if "output_text" in answer:
-        answer["output_text"] = message
-    return True
 
-
-def decode_response_event(payload: bytes) -> dict[str, Any] | None:
-    """One Responses stream event; None for ``[DONE]``. Raises PayloadShapeError."""
-    if payload.strip() == b"[DONE]":
-        return None
-    try:
-        event = orjson.loads(payload)
-    except orjson.JSONDecodeError:
-        raise PayloadShapeError("upstream sent a non-JSON event") from None
-    if not isinstance(event, dict) or not isinstance(event.get("type"), str):
-        raise PayloadShapeError("upstream sent an event without a type")
-    return event
+    def blocked_stream(
+        self, request_id: str, model: str, message: str, request: dict[str, Any]
+    ) -> bytes:
+        return response_stream(self.blocked_answer(request_id, model, message))
 
 
 def response_stream(response: dict[str, Any]) -> bytes:

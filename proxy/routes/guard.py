@@ -5,18 +5,18 @@ names in, scores and findings out, so heavy guards can run on their own hosts
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..guards.runner import GuardCall, GuardRunner
-from ..policies.decisions import Stage
-from .errors import ClientError
-from .policy_store import POLICY_HEADER
-from .responses import json_response
-from .routes import audited, read_json_body
-from .services import GatewayServices
+from ...guards.runner import GuardCall, GuardRunner
+from ...policies.decisions import Stage
+from ..audit import audit_record
+from ..http.bodies import read_json_body
+from ..http.errors import ClientError
+from ..http.responses import json_response
+from ..policy_store import POLICY_HEADER
+from ..services import GatewayServices
 
 __all__ = ["GuardEndpoint"]
 
@@ -29,10 +29,9 @@ class GuardEndpoint:
         self.runner = GuardRunner()
 
     async def handle(self, request: Request) -> Response:
-        return await audited(self.services, PATH, request, self._handle)
-
-    async def _handle(self, request: Request, request_id: str, record: dict[str, Any]) -> Response:
         services = self.services
+        record = audit_record(request)
+        record.route = PATH
         identity = services.keys.identify(request.headers)
         body = await read_json_body(request, services.config.max_body_bytes)
         texts = body.get("texts")
@@ -66,8 +65,8 @@ class GuardEndpoint:
             if texts
             else []
         )
-        record.update(
-            policy=policy.name,
+        record.policy = policy.name
+        record.details.update(
             guards=[b.name for b in bindings],
             texts=len(texts),
             guard_ms=round((time.perf_counter() - started) * 1000, 3),

@@ -14,32 +14,26 @@ message is the answer's only content block, and also ``stop_details``'s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
-from starlette.responses import Response
 
-from ..policies.decisions import Action
-from ..policies.schema import InputScope
-from .payloads import (
+from ...policies.schema import InputScope, PolicySpec
+from ..sse import decode_json, parse_events
+from .bundles import (
     PayloadShapeError,
-    RedactionConflict,
     TextBundle,
     TextSegment,
     json_string_segments,
 )
-from .prompts import scoped_messages
-from .responses import json_response
-from .sse import decode_json, parse_events
-
-if TYPE_CHECKING:
-    from .enforcement import StageOutcome
+from .chat import message_list, scoped_messages
+from .kinds import EndpointKind
+from .tokens import Tokenizer
 
 __all__ = [
     "STOP_REASON_BLOCKED",
+    "MessagesFamily",
     "anthropic_error",
-    "anthropic_error_response",
-    "apply_messages_output",
     "assemble_message_events",
     "blocked_message",
     "decode_message_events",
@@ -82,18 +76,7 @@ def messages_input_bundles(
     """One bundle: ``system`` (always), the scoped messages' blocks, and the
     tool schemas. Images, non-text documents and redacted thinking are counted
     as unscanned; block types added later are read whole (every string in them)."""
-    messages = body.get("messages")
-    if messages is None:
-        raise PayloadShapeError("'messages' is required", "messages")
-    if not isinstance(messages, list) or not messages:
-        raise PayloadShapeError("'messages' must be a non-empty list", "messages")
-    for i, message in enumerate(messages):
-        if not isinstance(message, dict) or message.get("role") not in _ROLES:
-            raise PayloadShapeError(
-                f"messages[{i}] must be an object with a 'role' of {sorted(_ROLES)}", "messages"
-            )
-        if "content" not in message:
-            raise PayloadShapeError(f"messages[{i}].content is required", "messages")
+    messages = message_list(body, _ROLES, content_required=True)
     segments, unscanned = _system_segments(body.get("system"))
     # As for chat; tool results travel in user turns here, so the last user
     # turn may be only tool results.
@@ -225,31 +208,6 @@ def messages_output_bundle(answer: dict[str, Any]) -> TextBundle:
     return TextBundle(tuple(segments))
 
 
-def apply_messages_output(answer: dict[str, Any], outcome: StageOutcome) -> bool:
-    """Redact in place, or replace the content with the policy's message and
-    stop with ``refusal``; True when blocked (a redaction that would break a
-    tool input's JSON blocks too)."""
-    [evaluation] = outcome.evaluations
-    action = evaluation.decision.action
-    if action is Action.ALLOW:
-        return False
-    if action is Action.REDACT:
-        try:
-            outcome.bundles[0].apply(answer, evaluation.redactions)
-        except RedactionConflict:
-            pass
-        else:
-            # Redaction wrote tool inputs back as JSON text; clients expect objects.
-            for block in answer["content"]:
-                if block.get("type") in _TOOL_CALLS and isinstance(block.get("input"), str):
-                    block["input"] = orjson.loads(block["input"])
-            return False
-    message = evaluation.decision.message or outcome.policy.spec.output_block_message
-    answer["content"] = [{"type": "text", "text": message}]
-    _mark_blocked(answer, message)
-    return True
-
-
 def _mark_blocked(message: dict[str, Any], notice: str) -> None:
     message["stop_reason"] = STOP_REASON_BLOCKED
     message["stop_sequence"] = None
@@ -275,22 +233,61 @@ def anthropic_error(message: str, error_type: str) -> dict[str, Any]:
     return {"type": "error", "error": {"type": error_type, "message": message}}
 
 
-def anthropic_error_response(
-    status_code: int,
-    message: str,
-    *,
-    error_type: str = "invalid_request_error",
-    code: str | None = None,
-    param: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    """Same signature as :func:`~.responses.error_response`, so a route picks
-    its error shape by picking the function. The gateway's ``code`` and
-    ``param`` have no place in Anthropic's shape; the message names the field."""
-    if status_code >= 500:
-        error_type = "api_error"
-    error_type = _ERROR_TYPES.get(status_code, error_type)
-    return json_response(anthropic_error(message, error_type), status_code, headers)
+class MessagesFamily:
+    """Anthropic's Messages API. The whole Message is one part: blocking
+    replaces its content with the policy's message and stops with
+    ``refusal``; errors are in Anthropic's shape."""
+
+    kind = EndpointKind.MESSAGES
+    input_field = "messages"
+    guards_output = True
+
+    def input_bundles(
+        self, body: dict[str, Any], spec: PolicySpec, tokenizer: Tokenizer | None
+    ) -> list[TextBundle]:
+        return messages_input_bundles(body, spec.input_scope, spec.input_roles)
+
+    def output_bundles(self, answer: Any) -> list[TextBundle]:
+        if not isinstance(answer, dict):
+            raise PayloadShapeError("message is not an object")
+        return [messages_output_bundle(answer)]
+
+    def block_output(self, answer: dict[str, Any], part: int, message: str) -> None:
+        answer["content"] = [{"type": "text", "text": message}]
+        _mark_blocked(answer, message)
+
+    def redacted_output(self, answer: dict[str, Any], part: int) -> None:
+        # Redaction wrote tool inputs back as JSON text; clients expect objects.
+        for block in answer["content"]:
+            if block.get("type") in _TOOL_CALLS and isinstance(block.get("input"), str):
+                block["input"] = orjson.loads(block["input"])
+
+    def blocked_answer(self, request_id: str, model: str, message: str) -> dict[str, Any]:
+        return blocked_message(request_id, model, message)
+
+    def blocked_stream(
+        self, request_id: str, model: str, message: str, request: dict[str, Any]
+    ) -> bytes:
+        return message_stream(blocked_message(request_id, model, message))
+
+    def error_body(
+        self,
+        status_code: int,
+        message: str,
+        *,
+        error_type: str,
+        code: str | None,
+        param: str | None,
+    ) -> dict[str, Any]:
+        """The gateway's ``code`` and ``param`` have no place in Anthropic's
+        shape; the message names the field. The SDK picks its exception by
+        status alone."""
+        if status_code >= 500:
+            error_type = "api_error"
+        return anthropic_error(message, _ERROR_TYPES.get(status_code, error_type))
+
+    def input_block_error(self, message: str) -> dict[str, Any]:
+        return anthropic_error(message, "invalid_request_error")
 
 
 def decode_message_events(raw: bytes) -> list[dict[str, Any]]:

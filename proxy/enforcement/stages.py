@@ -9,13 +9,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..policies.decisions import Action, DecisionReason, PolicyDecision, Stage
-from ..policies.engine import RequestInfo
-from ..policies.evaluator import Evaluation, PolicyEvaluator
-from ..policies.policy import Policy
-from ..policies.redaction import redact
-from ..policies.schema import ErrorMode
-from .payloads import TextBundle
+from ...policies.decisions import Action, DecisionReason, PolicyDecision, Stage
+from ...policies.engine import RequestInfo
+from ...policies.evaluator import Evaluation, PolicyEvaluator
+from ...policies.policy import Policy
+from ...policies.redaction import redact
+from ...policies.schema import ErrorMode
+from ..payloads.bundles import TextBundle
 
 __all__ = [
     "GuardStage",

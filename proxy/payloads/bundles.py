@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from ..policies.redaction import RedactionSpan, redact
+from ...policies.redaction import RedactionSpan, redact
 
 __all__ = [
     "PayloadShapeError",

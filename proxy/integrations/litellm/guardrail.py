@@ -57,140 +57,63 @@ from __future__ import annotations
 
 import contextvars
 import copy
-import importlib
-import sys
 import time
 from collections.abc import AsyncGenerator, AsyncIterable, Mapping
-from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
 import litellm
-from litellm.exceptions import GuardrailRaisedException
 from litellm.integrations.custom_guardrail import CustomGuardrail
 from litellm.litellm_core_utils.core_helpers import get_or_create_metadata_bucket
 from litellm.types.guardrails import GuardrailEventHooks
-from litellm.types.utils import ModelResponse, ModelResponseStream, TextCompletionResponse
+from litellm.types.utils import ModelResponse, TextCompletionResponse
 
-from ...policies.decisions import Action, DecisionReason, PolicyDecision, Stage
-from ...policies.engine import RequestInfo
-from ...policies.evaluator import PolicyEvaluator
-from ...policies.loader import PolicyLoader
-from ...policies.policy import Policy
-from ...policies.schema import BlockResponse, StreamingMode
-from ..answers import apply_output, output_bundle
-from ..enforcement import InputGuardStage, OutputGuardStage, StageOutcome, decision_record
-from ..kinds import EndpointKind
-from ..payloads import (
+from ....policies.decisions import Action, PolicyDecision, Stage
+from ....policies.evaluator import PolicyEvaluator
+from ....policies.loader import PolicyLoader
+from ....policies.policy import Policy
+from ....policies.schema import BlockResponse, StreamingMode
+from ...enforcement.checks import (
+    CheckedInput,
+    CheckedOutput,
+    InputCheck,
+    OutputCheck,
+    passes,
+    unappliable,
+)
+from ...enforcement.stages import InputGuardStage, OutputGuardStage, StageOutcome, decision_record
+from ...http.responses import DECISION_HEADER
+from ...payloads import family_for
+from ...payloads.bundles import (
     PayloadShapeError,
-    RedactionConflict,
     TextBundle,
     TextSegment,
     arguments_segment,
     json_string_segments,
 )
-from ..policy_store import resolve_policy_path
-from ..prompts import chat_input_bundles, prompt_input_bundles
-from ..responses import DECISION_HEADER
-from ..streaming import GuardedStream
-from ..streaming.chat import ChatCodec
-
-try:  # the proxy's exception type, so the proxy answers in OpenAI's error shape
-    from litellm.proxy._types import ProxyException as _ProxyException
-except ImportError:  # the SDK without the proxy extra
-
-    class _ProxyException(Exception):  # type: ignore[no-redef]
-        def to_dict(self) -> dict[str, Any]:
-            return {}
-
+from ...payloads.kinds import EndpointKind
+from ...policy_store import resolve_policy_path
+from ...streaming import GuardedStream
+from ...streaming.chat import ChatCodec
+from .adapter import (
+    CALL_KINDS,
+    chunk_dict,
+    chunk_like,
+    guardrail_request_info,
+    plain_message,
+    stream_kind,
+)
+from .errors import SluicegateBlocked, SluicegateRequestError
+from .otel import fail_fast_missing_otel
 
 __all__ = ["SluicegateBlocked", "SluicegateGuardrail", "SluicegateRequestError"]
 
 PROVIDER = "sluicegate"
 _METADATA_KEY = "sluicegate"  # per-request decision labels, in LiteLLM's metadata bucket
-# call types whose request bodies the hooks read themselves, by the gateway's endpoint kind
-_KINDS: Mapping[str, EndpointKind] = {
-    "completion": EndpointKind.CHAT,
-    "acompletion": EndpointKind.CHAT,
-    "text_completion": EndpointKind.COMPLETIONS,
-    "atext_completion": EndpointKind.COMPLETIONS,
-    "embedding": EndpointKind.EMBEDDINGS,
-    "aembedding": EndpointKind.EMBEDDINGS,
-}
-_ROUTES = {
-    EndpointKind.CHAT: "/v1/chat/completions",
-    EndpointKind.COMPLETIONS: "/v1/completions",
-    EndpointKind.EMBEDDINGS: "/v1/embeddings",
-}
-_RULE_HEADER_PREFIXES = ("x-",)
-_PRIVATE_HEADERS = frozenset({"authorization", "x-sluicegate-key", "cookie", "x-api-key"})
 _OPTIONS = ("policy", "policy_name", "log_text", "unappliable_redaction")
 # Set while SluicegateGuardrail.acompletion makes a call whose stream it guards itself.
 _STREAM_GUARDED: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "sluicegate_stream_guarded", default=False
 )
-
-
-def _fail_fast_missing_otel() -> None:
-    """LiteLLM (1.108) imports its OpenTelemetry span helper anew each time a
-    guardrail records a decision. Without the OpenTelemetry SDK that import
-    fails every time, and the failed import costs more than all of this
-    guardrail's own work (about 0.3 ms per record, two records a request).
-    When the module cannot be imported, mark it missing once, so each later
-    attempt fails at once, as it would anyway; with the SDK installed nothing
-    changes."""
-    name = "litellm.integrations.otel.logger"
-    if name in sys.modules:
-        return
-    try:
-        importlib.import_module(name)
-    except ImportError:
-        sys.modules[name] = None  # type: ignore[assignment]
-
-
-class SluicegateRequestError(GuardrailRaisedException, _ProxyException):  # type: ignore[misc]
-    """A request the guardrail refuses. On the proxy it is answered as
-    ``{"error": {"message", "type", "param", "code"}}`` with the HTTP status;
-    on the SDK it reaches the caller as LiteLLM's ``GuardrailRaisedException``
-    (so routers neither retry nor fall back on it)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        guardrail_name: str | None,
-        code: str,
-        status_code: int = 400,
-        param: str | None = None,
-        decision: str | None = None,
-        blocked_content: bool = True,
-    ) -> None:
-        # Both bases set plain attributes; neither __init__ cooperates with the
-        # other, so set them here (the proxy reads these names).
-        Exception.__init__(self, message)
-        self.message = message
-        self.guardrail_name = guardrail_name
-        self.blocked_content = blocked_content
-        self.status_code = status_code
-        self.type = "invalid_request_error"
-        self.param = param
-        self.openai_code = code
-        self.code = str(status_code)  # the proxy takes the HTTP status from here
-        self.headers = {DECISION_HEADER: decision} if decision else {}
-        self.provider_specific_fields = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The error object as OpenAI writes it: ``code`` is the error code
-        (``content_filter``), not the HTTP status LiteLLM puts there."""
-        return {
-            "message": self.message,
-            "type": self.type,
-            "param": self.param,
-            "code": self.openai_code,
-        }
-
-
-class SluicegateBlocked(SluicegateRequestError):
-    """The policy blocked the request: HTTP 400, ``code: content_filter``."""
 
 
 class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
@@ -223,6 +146,8 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
         evaluator = PolicyEvaluator()
         self.input_stage = InputGuardStage(evaluator)
         self.output_stage = OutputGuardStage(evaluator)
+        self.input_check = InputCheck(self.input_stage)
+        self.output_check = OutputCheck(self.output_stage)
         self.log_text = bool(options["log_text"])
         unappliable = str(options["unappliable_redaction"] or "block")
         if unappliable not in ("block", "allow"):
@@ -230,7 +155,7 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
                 f"unappliable_redaction must be 'block' or 'allow', not {unappliable!r}"
             )
         self.block_unappliable_redaction = unappliable == "block"
-        _fail_fast_missing_otel()
+        fail_fast_missing_otel()
 
     # -- LiteLLM hooks -------------------------------------------------------
 
@@ -239,7 +164,7 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
     ) -> Any:
         if not self._runs(data, GuardrailEventHooks.pre_call):
             return data
-        kind = _KINDS.get(str(call_type))
+        kind = CALL_KINDS.get(str(call_type))
         if kind is None:
             return await self._unified_pre_call(user_api_key_dict, cache, data, call_type)
         if (
@@ -259,18 +184,10 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
                 blocked_content=False,
             )
         started = time.time()
-        outcome = await self._check_input(data, kind, user_api_key_dict)
-        decision = outcome.decision
-        if decision.action is Action.REDACT:
-            try:
-                outcome.apply_redactions(data)
-            except RedactionConflict:
-                decision = replace(
-                    decision, action=Action.BLOCK, reason=DecisionReason.REDACTION_CONFLICT
-                )
-        self._log(data, outcome, decision, GuardrailEventHooks.pre_call, started)
-        if decision.action not in (Action.ALLOW, Action.REDACT):
-            self._block_input(data, decision, kind)
+        checked = await self._check_input(data, kind, user_api_key_dict, rewrite=True)
+        self._log(data, checked.outcome, checked.decision, GuardrailEventHooks.pre_call, started)
+        if not checked.passed:
+            self._block_input(data, checked.decision, kind)
         return data
 
     async def async_moderation_hook(
@@ -278,25 +195,21 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
     ) -> Any:
         if not self._runs(data, GuardrailEventHooks.during_call):
             return None
-        kind = _KINDS.get(str(call_type))
+        kind = CALL_KINDS.get(str(call_type))
         if kind is None:
             return await self._unified_during_call(user_api_key_dict, data, call_type)
         started = time.time()
-        outcome = await self._check_input(data, kind, user_api_key_dict)
-        decision = outcome.decision
+        # The request is already on its way: a redaction cannot be applied.
+        checked = await self._check_input(data, kind, user_api_key_dict, rewrite=False)
+        decision = checked.decision
         if decision.action is Action.REDACT and self.block_unappliable_redaction:
-            # The request is already on its way: a redaction cannot be applied.
-            decision = replace(
+            decision = unappliable(
                 decision,
-                action=Action.BLOCK,
-                reason=DecisionReason.REDACTION_CONFLICT,
-                message=(
-                    "Request blocked by policy: it holds text the policy redacts, and a "
-                    "during_call guardrail cannot rewrite a request already sent."
-                ),
+                "Request blocked by policy: it holds text the policy redacts, and a "
+                "during_call guardrail cannot rewrite a request already sent.",
             )
-        self._log(data, outcome, decision, GuardrailEventHooks.during_call, started)
-        if decision.action not in (Action.ALLOW, Action.REDACT):
+        self._log(data, checked.outcome, decision, GuardrailEventHooks.during_call, started)
+        if not passes(decision):
             self._block_input(data, decision, kind)
         return None
 
@@ -313,31 +226,31 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
             return await self._unified_post_call(user_api_key_dict, data, response)
         started = time.time()
         answer = response.model_dump()
-        choices = answer.get("choices")
-        if not isinstance(choices, list):
+        if not isinstance(answer.get("choices"), list):
             return response
+        info = guardrail_request_info(data, user_api_key_dict, kind)
         try:
-            bundles = [output_bundle(c, i, kind) for i, c in enumerate(choices)]
-        except PayloadShapeError:
-            bundles = []
-        if not bundles:  # nothing readable: rules still run, on zero scores
-            bundles = [TextBundle(())]
-        info = self._request_info(data, user_api_key_dict, kind)
-        outcome = await self.output_stage.check(self.policy, bundles, info)
-        if choices:
-            apply_output(answer, outcome, kind)
-            for index, evaluation in enumerate(outcome.evaluations):
-                if evaluation.decision.action is not Action.ALLOW:
-                    choice = response.choices[index]
-                    response.choices[index] = type(choice)(**answer["choices"][index])
-        self._log(data, outcome, outcome.decision, GuardrailEventHooks.post_call, started)
+            checked = await self.output_check.run(self.policy, family_for(kind), answer, info)
+        except PayloadShapeError as exc:  # unread is never passed on as checked
+            raise SluicegateRequestError(
+                f"upstream answer has an unexpected shape: {exc}",
+                guardrail_name=self.guardrail_name,
+                code="upstream_error",
+                status_code=502,
+                blocked_content=False,
+            ) from None
+        for index, decision in enumerate(checked.decisions[: len(response.choices)]):
+            if decision.action is not Action.ALLOW:
+                choice = response.choices[index]
+                response.choices[index] = type(choice)(**answer["choices"][index])
+        self._log(data, checked.outcome, checked.decision, GuardrailEventHooks.post_call, started)
         return response
 
     async def async_post_call_streaming_iterator_hook(
         self, user_api_key_dict: Any, response: Any, request_data: dict[str, Any]
     ) -> AsyncGenerator[Any, None]:
         route = getattr(user_api_key_dict, "request_route", None) or ""
-        kind = _stream_kind(route)
+        kind = stream_kind(route)
         if not self._runs(request_data, GuardrailEventHooks.post_call):
             async for item in response:
                 yield item
@@ -396,29 +309,23 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
             segments += json_string_segments(body["tools"], ("tools",))
         structured = inputs.get("structured_messages") is not None
         kind = EndpointKind.CHAT if structured else EndpointKind.COMPLETIONS
-        info = self._request_info(request_data, None, kind)
-        stage_runner = self.input_stage if stage is Stage.INPUT else self.output_stage
-        outcome = await stage_runner.check(self.policy, [TextBundle(tuple(segments))], info)
-        decision = outcome.decision
-        if decision.action is Action.REDACT:
-            unappliable = stage is Stage.OUTPUT and request_data.get("stream") is True
-            if unappliable and self.block_unappliable_redaction:
-                # LiteLLM's generic stream path drops text rewrites ("block_only").
-                decision = replace(
-                    decision, action=Action.BLOCK, reason=DecisionReason.REDACTION_CONFLICT
-                )
-            else:
-                try:
-                    outcome.apply_redactions(body)
-                except RedactionConflict:
-                    decision = replace(
-                        decision, action=Action.BLOCK, reason=DecisionReason.REDACTION_CONFLICT
-                    )
+        info = guardrail_request_info(request_data, None, kind)
+        bundle = TextBundle(tuple(segments))
+        checked: CheckedInput | CheckedOutput
+        if stage is Stage.INPUT:
+            checked = await self.input_check.run(self.policy, [bundle], info, body)
+        else:
+            # LiteLLM's generic stream path drops text rewrites ("block_only").
+            unappliable = request_data.get("stream") is True and self.block_unappliable_redaction
+            checked = await self.output_check.run(
+                self.policy, _GuardrailTexts(bundle), body, info, rewrite=not unappliable
+            )
+        decision = checked.decision
         event = (
             GuardrailEventHooks.pre_call if stage is Stage.INPUT else GuardrailEventHooks.post_call
         )
-        self._log(request_data, outcome, decision, event, started)
-        if decision.action not in (Action.ALLOW, Action.REDACT):
+        self._log(request_data, checked.outcome, decision, event, started)
+        if not passes(decision):
             if stage is Stage.INPUT:
                 self._block_input(request_data, decision, EndpointKind.CHAT)
             message = decision.message or self.policy.spec.output_block_message
@@ -469,19 +376,14 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
         return self.should_run_guardrail(data=data, event_type=event) is True
 
     async def _check_input(
-        self, data: dict[str, Any], kind: EndpointKind, user_api_key_dict: Any
-    ) -> StageOutcome:
-        policy = self.policy
+        self, data: dict[str, Any], kind: EndpointKind, user_api_key_dict: Any, *, rewrite: bool
+    ) -> CheckedInput:
+        if kind == EndpointKind.CHAT:
+            messages = data.get("messages")
+            if isinstance(messages, list):  # the SDK may hand over message objects
+                data["messages"] = [plain_message(m) for m in messages]
         try:
-            if kind == EndpointKind.CHAT:
-                messages = data.get("messages")
-                if isinstance(messages, list):  # the SDK may hand over message objects
-                    data["messages"] = [_plain(m) for m in messages]
-                bundles = chat_input_bundles(data, policy.spec.input_scope, policy.spec.input_roles)
-            else:
-                bundles = prompt_input_bundles(
-                    data, "prompt" if kind == EndpointKind.COMPLETIONS else "input"
-                )
+            bundles = family_for(kind).input_bundles(data, self.policy.spec, None)
         except PayloadShapeError as exc:
             code = "missing_field" if str(exc).endswith("is required") else "invalid_request"
             raise SluicegateRequestError(
@@ -491,8 +393,8 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
                 param=exc.param,
                 blocked_content=False,
             ) from None
-        info = self._request_info(data, user_api_key_dict, kind)
-        return await self.input_stage.check(policy, bundles, info)
+        info = guardrail_request_info(data, user_api_key_dict, kind)
+        return await self.input_check.run(self.policy, bundles, info, data if rewrite else None)
 
     def _block_input(
         self, data: dict[str, Any], decision: PolicyDecision, kind: EndpointKind
@@ -509,38 +411,6 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
             guardrail_name=self.guardrail_name,
             code="content_filter",
             decision=decision.label,
-        )
-
-    def _request_info(
-        self, data: Mapping[str, Any], user_api_key_dict: Any, kind: EndpointKind
-    ) -> RequestInfo:
-        metadata: Any = _bucket(data).get("requester_metadata")
-        if not isinstance(metadata, Mapping):
-            metadata = data.get("metadata")  # the SDK: the caller's own
-        if not isinstance(metadata, Mapping):
-            metadata = {}
-        server_request = data.get("proxy_server_request")
-        raw_headers = server_request.get("headers") if isinstance(server_request, Mapping) else None
-        headers = {
-            str(k).lower(): str(v)
-            for k, v in (raw_headers.items() if isinstance(raw_headers, Mapping) else ())
-        }
-        route = getattr(user_api_key_dict, "request_route", None) or _ROUTES.get(kind, "")
-        user = data.get("user")
-        return RequestInfo(
-            route=str(route),
-            model=str(data.get("model") or ""),
-            user=user if isinstance(user, str) else "",
-            metadata={
-                str(k): str(v)
-                for k, v in metadata.items()
-                if isinstance(v, str | int | float | bool)
-            },
-            headers={
-                k: v
-                for k, v in headers.items()
-                if k.startswith(_RULE_HEADER_PREFIXES) and k not in _PRIVATE_HEADERS
-            },
         )
 
     def _log(
@@ -612,12 +482,12 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
             }
             self._record(request_data, record, None, GuardrailEventHooks.post_call, started)
             return
-        info = self._request_info(request_data, user_api_key_dict, kind)
+        info = guardrail_request_info(request_data, user_api_key_dict, kind)
         stream = GuardedStream(ChatCodec(kind), self.policy, self.output_stage, info, mode=mode)
         if mode is StreamingMode.AUDIT:
             # Relayed at once, checked as a whole at the end: not protective.
             async for item in response:
-                await stream.feed(_chunk_dict(item))
+                await stream.feed(chunk_dict(item))
                 yield item
             await stream.finish()
             await stream.settle()
@@ -625,10 +495,10 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
             template: Any = None
             async for item in response:
                 template = item
-                for out in await stream.feed(_chunk_dict(item)):
-                    yield _chunk_like(template, out)
+                for out in await stream.feed(chunk_dict(item)):
+                    yield chunk_like(template, out)
             for out in await stream.finish():
-                yield _chunk_like(template, out)
+                yield chunk_like(template, out)
         record = {"stage": "output", "mode": mode.value, **stream.record()}
         self._record(request_data, record, stream.decision, GuardrailEventHooks.post_call, started)
 
@@ -686,49 +556,6 @@ def _unified() -> Any:
     return unified_guardrail
 
 
-def _stream_kind(route: str) -> EndpointKind | None:
-    path = route.rstrip("/")
-    if path.endswith("/chat/completions"):
-        return EndpointKind.CHAT
-    if path.endswith("/completions") and not path.endswith("/chat/completions"):
-        return EndpointKind.COMPLETIONS
-    return None if route else EndpointKind.CHAT
-
-
-def _bucket(data: Mapping[str, Any]) -> Mapping[str, Any]:
-    for key in ("litellm_metadata", "metadata"):
-        value = data.get(key)
-        if isinstance(value, Mapping) and "requester_metadata" in value:
-            return value
-    return {}
-
-
-def _plain(message: Any) -> Any:
-    dump = getattr(message, "model_dump", None)
-    return dump(exclude_none=True) if callable(dump) else message
-
-
-def _chunk_dict(item: Any) -> dict[str, Any]:
-    if isinstance(item, Mapping):
-        return dict(item)
-    dump = getattr(item, "model_dump", None)
-    if not callable(dump):
-        raise PayloadShapeError(f"stream chunk of type {type(item).__name__} cannot be read")
-    result = dump(exclude_none=True)
-    if not isinstance(result, dict):
-        raise PayloadShapeError("stream chunk cannot be read")
-    return result
-
-
-def _chunk_like(template: Any, chunk: dict[str, Any]) -> Any:
-    """``chunk`` as the kind of object the stream carried."""
-    if isinstance(template, Mapping):
-        return chunk
-    if isinstance(template, TextCompletionResponse):
-        return TextCompletionResponse(**chunk)
-    return ModelResponseStream(**chunk)
-
-
 def _detection(decision: PolicyDecision) -> dict[str, Any]:
     return {"provider": PROVIDER, **decision_record(decision)}
 
@@ -742,3 +569,20 @@ def _masked_counts(outcome: StageOutcome, decision: PolicyDecision) -> dict[str,
         for _, _, placeholder in evaluation.redactions:
             counts[placeholder] = counts.get(placeholder, 0) + 1
     return counts
+
+
+class _GuardrailTexts:
+    """apply_guardrail's texts as one answer part. A block is raised by the
+    hook, so there is nothing to write into the body for it."""
+
+    def __init__(self, bundle: TextBundle) -> None:
+        self.bundle = bundle
+
+    def output_bundles(self, answer: Any) -> list[TextBundle]:
+        return [self.bundle]
+
+    def block_output(self, answer: dict[str, Any], part: int, message: str) -> None:
+        return None
+
+    def redacted_output(self, answer: dict[str, Any], part: int) -> None:
+        return None

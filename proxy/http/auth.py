@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
-from .config import GatewayKey
+from ..config import GatewayKey
 from .errors import ClientError
 
 __all__ = ["ClientIdentity", "KeyRing"]

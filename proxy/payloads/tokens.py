@@ -59,9 +59,7 @@ class TokenizerRegistry:
     encoding is loaded when the registry is built, so a missing BPE file fails
     at start-up rather than on a request."""
 
-    def __init__(
-        self, mapping: Mapping[str, str], load: EncodingFactory | None = None
-    ) -> None:
+    def __init__(self, mapping: Mapping[str, str], load: EncodingFactory | None = None) -> None:
         load = load or tiktoken_encoding
         self._mapping = dict(mapping)
         self._tokenizers: dict[str, Tokenizer] = {}

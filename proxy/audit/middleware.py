@@ -1,0 +1,119 @@
+"""One ASGI middleware builds every request's audit record: it gives the
+request its id, hands the record to the route (``request.state.audit``),
+answers errors the route raised in the route's own error shape, and writes
+the line once the response has gone out, streams included."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..http.errors import exception_response
+from ..http.responses import (
+    CLIENT_REQUEST_ID_HEADER,
+    REQUEST_ID_HEADER,
+    UPSTREAM_REQUEST_ID_HEADER,
+)
+from ..http.routing import error_bodies
+from .record import AuditRecord
+from .sinks import AuditSink
+
+__all__ = ["AuditMiddleware", "audit_record"]
+
+logger = logging.getLogger("sluicegate.proxy")
+_STATE_KEY = "audit"
+
+
+def audit_record(request: Request) -> AuditRecord:
+    """The record :class:`AuditMiddleware` made for ``request``."""
+    record = request.scope.get("state", {}).get(_STATE_KEY)
+    if not isinstance(record, AuditRecord):
+        raise RuntimeError("no audit record: the app is not wrapped in AuditMiddleware")
+    return record
+
+
+class AuditMiddleware:
+    """Lines are written for requests whose route claimed the record (set
+    ``record.route``); health checks, preflights and unknown paths are not
+    audited. ``spawn`` runs work after the response (an ``audit``-mode
+    stream's check) and holds it until it ends."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        sink: AuditSink,
+        spawn: Callable[[Coroutine[Any, Any, None]], None],
+    ) -> None:
+        self.app = app
+        self.sink = sink
+        self.spawn = spawn
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        record = AuditRecord(request_id=uuid.uuid4().hex)
+        client_id = Headers(scope=scope).get(CLIENT_REQUEST_ID_HEADER)
+        record.client_request_id = client_id
+        scope.setdefault("state", {})[_STATE_KEY] = record
+        response_started = False
+
+        async def send_with_ids(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                record.status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers[REQUEST_ID_HEADER] = record.request_id
+                if client_id is not None:
+                    # The client's id wins the common header (clients correlate
+                    # their logs by it); an upstream's own id is kept beside it.
+                    upstream_id = headers.get(CLIENT_REQUEST_ID_HEADER)
+                    if upstream_id is not None and upstream_id != client_id:
+                        headers[UPSTREAM_REQUEST_ID_HEADER] = upstream_id
+                    headers[CLIENT_REQUEST_ID_HEADER] = client_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_ids)
+        except Exception as exc:
+            # Errors the routes expect are answered inside (the app's exception
+            # handlers); what reaches here is a bug, answered in the route's shape.
+            logger.exception("unexpected error on %s", scope.get("path"))
+            record.error = f"{type(exc).__name__}: {exc}"
+            if response_started:
+                record.stream_status = record.stream_status or "failed mid-response"
+            else:
+                response = exception_response(
+                    exc, error_bodies(scope), scope["method"], scope["path"]
+                )
+                await response(scope, receive, send_with_ids)
+        finally:
+            self._finish(record, started)
+
+    def _finish(self, record: AuditRecord, started: float) -> None:
+        if record.route is None or not self.sink.enabled:
+            if record.pending is not None:
+                self.spawn(record.pending)
+            return
+        record.total_ms = round((time.perf_counter() - started) * 1000, 3)
+        if record.pending is None:
+            self.sink.write(record.to_json())
+            return
+        pending = record.pending
+
+        async def then_write() -> None:
+            try:
+                await pending
+            finally:
+                self.sink.write(record.to_json())
+
+        self.spawn(then_write())

@@ -1,0 +1,5 @@
+"""The ``sluicegate`` command."""
+
+from .main import app, main
+
+__all__ = ["app", "main"]

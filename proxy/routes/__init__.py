@@ -1,0 +1,2 @@
+"""One module per endpoint family: guarded LLM endpoints, passthrough, the
+guard service, health."""
