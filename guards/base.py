@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, runtime_checkable
 
@@ -12,6 +12,7 @@ import anyio.to_thread
 from .errors import GuardError
 
 __all__ = [
+    "CalibratedGuard",
     "Finding",
     "Guard",
     "GuardResult",
@@ -53,7 +54,9 @@ class GuardResult:
 @runtime_checkable
 class Guard(Protocol):
     """A named guard instance. ``categories`` lists every category it can report,
-    so a policy can refer to ``scores["name.category"]`` before anything was found."""
+    so a policy can refer to ``scores["name.category"]`` before anything was found.
+    A guard reports scores, findings and spans; it never thresholds them (see
+    :class:`CalibratedGuard` for thresholds that come with a model)."""
 
     name: str
     categories: tuple[str, ...]
@@ -61,6 +64,18 @@ class Guard(Protocol):
     async def scan(self, texts: Sequence[str]) -> list[GuardResult]:
         """Score a batch of texts; one result per text, in the same order."""
         ...
+
+
+@runtime_checkable
+class CalibratedGuard(Protocol):
+    """Optional metadata of a guard whose model came with calibration data:
+    ``calibration`` maps a category to the threshold the model was calibrated
+    at (trained thresholds, a manifest's). Plain data, known before the weights
+    load; the guard never compares a score with it. The policy layer reads it
+    (through wrappers) and offers it to rules next to the policy's own
+    thresholds; deciding stays with the rules."""
+
+    calibration: Mapping[str, float]
 
 
 @runtime_checkable

@@ -178,6 +178,7 @@ class DefaultClassifierGuard(SyncGuard):
                 f"{list(meta['categories'])}",
                 field=("thresholds",),
             )
+        self.calibration = {c: float(t) for c, t in trained.items()}
         self.thresholds = {**trained, **settings.thresholds}
         self.categories = (*meta["categories"], "flagged")
         self._model: DefaultClassifier | None = None

@@ -62,10 +62,19 @@ class UnavailableGuard:
     on, and every call is a guard error, so the policy's ``on_error`` decides
     (and the decision says so) instead of the guard silently passing."""
 
-    def __init__(self, name: str, categories: tuple[str, ...], reason: str) -> None:
+    def __init__(
+        self,
+        name: str,
+        categories: tuple[str, ...],
+        reason: str,
+        calibration: Mapping[str, float] | None = None,
+    ) -> None:
         self.name = name
         self.categories = categories
         self.reason = reason
+        # What the model's metadata said, when it could be read: rules naming
+        # its thresholds still load, and fail with the guard's calls.
+        self.calibration = dict(calibration or {})
 
     async def scan(self, texts: Sequence[str]) -> list[GuardResult]:
         raise GuardError(f"guard {self.name!r} is unavailable: {self.reason}")

@@ -110,7 +110,8 @@ class PeftHeadGuard(ModelGuard):
         # categories and thresholds; the weights wait for load().
         root = _locate(settings.model, manifest_only=True)
         self.frame = _read_manifest(root)
-        self.thresholds = _thresholds(self.frame, root, settings)
+        self.calibration = _calibration(self.frame, root)
+        self.thresholds = _overridden(self.calibration, settings)
         self.heads = tuple(self.frame.categories)  # the head's outputs, in order
         self.categories: tuple[str, ...] = (*self.heads, FLAGGED)
         self.max_length = settings.max_length or self.frame.max_length or 512
@@ -202,7 +203,8 @@ def _read_manifest(root: Path) -> WeightFrame:
         raise _error(f"{path}: {where}: {first['msg']}") from None
 
 
-def _thresholds(frame: WeightFrame, root: Path, settings: PeftHeadSettings) -> dict[str, float]:
+def _calibration(frame: WeightFrame, root: Path) -> dict[str, float]:
+    """The manifest's per-category thresholds, checked."""
     source = f"{root / MANIFEST} thresholds"
     raw: Any = frame.thresholds
     if isinstance(raw, str):
@@ -229,14 +231,18 @@ def _thresholds(frame: WeightFrame, root: Path, settings: PeftHeadSettings) -> d
     for category, value in raw.items():
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
             raise _error(f"{source}: threshold for {category!r} must be in [0, 1], got {value!r}")
+    return {c: float(raw[c]) for c in categories}
+
+
+def _overridden(calibration: dict[str, float], settings: PeftHeadSettings) -> dict[str, float]:
+    categories = list(calibration)
     for category in settings.thresholds:
-        if category not in categories:
+        if category not in calibration:
             raise GuardConfigError(
                 f"threshold for {category!r}: not one of the model's categories {categories}",
                 field=("thresholds", category),
             )
-    override = settings.thresholds
-    return {c: override[c] if c in override else float(raw[c]) for c in categories}
+    return {**calibration, **settings.thresholds}
 
 
 def _load(settings: PeftHeadSettings, frame: WeightFrame, root: Path) -> tuple[Any, Any]:

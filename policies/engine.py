@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..guards.runner import GuardOutcome
 from .decisions import Action, DecisionReason, PolicyDecision, RuleMatch, Stage
-from .expressions import make_context
+from .expressions import NO_THRESHOLDS, Thresholds, make_context
 from .schema import ErrorMode
 
 if TYPE_CHECKING:
@@ -155,7 +155,8 @@ def _evaluate_rules(
                 matched = direct(scores, findings)
             else:
                 if context is None:
-                    context = make_context(_variables(uses, stage, scores, findings, request))
+                    variables = _variables(policy, uses, stage, scores, findings, request)
+                    context = make_context(variables, _functions(policy, uses, scores))
                 matched = rule.condition.evaluate(context)
         except Exception as exc:  # a rule that cannot be evaluated must not let text through
             rule_errors.append(f"{rule.name}: {exc}")
@@ -168,6 +169,7 @@ def _evaluate_rules(
 
 
 def _variables(
+    policy: Policy,
     uses: frozenset[str],
     stage: Stage,
     scores: dict[str, float],
@@ -184,7 +186,22 @@ def _variables(
         variables["stage"] = stage.value
     if "request" in uses:
         variables["request"] = request.as_cel()
+    if "thresholds" in uses:
+        variables["thresholds"] = policy.thresholds.values
     return variables
+
+
+def _functions(
+    policy: Policy, uses: frozenset[str], scores: Mapping[str, float]
+) -> dict[str, Callable[..., Any]]:
+    if "over_threshold" not in uses:
+        return {}
+    thresholds = policy.thresholds
+
+    def over_threshold(guard: str) -> bool:
+        return thresholds.over(guard, scores)
+
+    return {"over_threshold": over_threshold}
 
 
 def _message(matches: list[RuleMatch], action: Action) -> str | None:
@@ -194,15 +211,24 @@ def _message(matches: list[RuleMatch], action: Action) -> str | None:
     return None
 
 
-def dry_run(rule: CompiledRule, score_keys: frozenset[str]) -> str | None:
+def dry_run(
+    rule: CompiledRule, score_keys: frozenset[str], thresholds: Thresholds = NO_THRESHOLDS
+) -> str | None:
     """Evaluate ``rule`` once on zero scores; return the problem, if any."""
+    scores = dict.fromkeys(score_keys, 0.0)
+
+    def over_threshold(guard: str) -> bool:
+        return thresholds.over(guard, scores)
+
     context = make_context(
         {
-            "scores": dict.fromkeys(score_keys, 0.0),
+            "scores": scores,
             "findings": [{"guard": "", "category": "", "score": 0.0, "start": 0, "end": 0}],
             "stage": "input",
             "request": RequestInfo().as_cel(),
-        }
+            "thresholds": thresholds.values,
+        },
+        {"over_threshold": over_threshold},
     )
     try:
         rule.condition.evaluate(context)

@@ -8,6 +8,11 @@ shapes most rules have, a score compared with a number and "some finding of
 guard X", are also compiled to a plain Python check with CEL's results,
 errors included, so a stage whose rules all have those shapes builds no
 context at all.
+
+Thresholds a guard's model came with (its calibration) and those a policy
+sets on a guard's binding are data for rules: the ``thresholds`` map, keyed
+like ``scores``, and ``over_threshold("guard")``, true when any category of
+that guard that has a threshold scores at or above it.
 """
 
 from __future__ import annotations
@@ -21,11 +26,17 @@ from typing import Any
 
 import cel
 
-__all__ = ["CompiledCondition", "ConditionError", "compile_condition"]
+__all__ = ["CompiledCondition", "ConditionError", "Thresholds", "compile_condition"]
 
-VARIABLES = frozenset({"scores", "findings", "stage", "request"})
+VARIABLES = frozenset({"scores", "findings", "stage", "request", "thresholds"})
+#: functions rules may call besides CEL's own, each needing the evaluation's scores
+FUNCTIONS = frozenset({"over_threshold"})
 _QUOTED = r"""(?:"([^"\\]*)"|'([^'\\]*)')"""  # a CEL string literal's content, either quote
 _SCORE_KEY = re.compile(rf"scores\s*\[\s*{_QUOTED}\s*\]")
+_THRESHOLD_KEY = re.compile(rf"\bthresholds\s*\[\s*{_QUOTED}\s*\]")
+_OVER_CALL = re.compile(rf"\bover_threshold\s*\(\s*{_QUOTED}\s*\)")
+# over_threshold("name") alone, the shape of "the model's own thresholds" rules
+_OVER_ALONE = re.compile(rf"^\s*over_threshold\s*\(\s*{_QUOTED}\s*\)\s*$")
 _MACRO_VAR = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
 # scores["key"] OP number, the shape of per-category thresholds
 _SCORE_COMPARISON = re.compile(
@@ -54,12 +65,50 @@ class ConditionError(ValueError):
     """A condition does not compile or refers to something undeclared."""
 
 
+class Thresholds:
+    """Per-category thresholds rules can read: ``values`` maps
+    ``"<guard>.<category>"`` to a threshold (a model's calibration, or the
+    policy's own). ``guards`` are the names ``over_threshold`` may take: every
+    guard with a threshold, and guards that could not say (an unavailable
+    optional one, whose calls fail anyway)."""
+
+    def __init__(
+        self, values: Mapping[str, float] | None = None, guards: frozenset[str] | None = None
+    ) -> None:
+        self.values: dict[str, float] = dict(values or {})
+        by_guard: dict[str, list[tuple[str, float]]] = {}
+        for key, threshold in self.values.items():
+            by_guard.setdefault(key.split(".", 1)[0], []).append((key, threshold))
+        self._by_guard = {guard: tuple(pairs) for guard, pairs in by_guard.items()}
+        self.guards = frozenset(by_guard) | (guards or frozenset())
+
+    def over(self, guard: str, scores: Mapping[str, float]) -> bool:
+        """Whether a category of ``guard`` scores at or above its threshold.
+        As CEL's ``||`` of the comparisons: true if one holds, else an error
+        if a score is NaN (it has no order), so the rule fails closed."""
+        if guard not in self.guards:
+            raise ConditionError(f"over_threshold: {guard!r} is not a guard with thresholds")
+        unordered = None
+        for key, threshold in self._by_guard.get(guard, ()):
+            value = scores.get(key, 0.0)
+            if value >= threshold:
+                return True
+            if math.isnan(value):
+                unordered = key
+        if unordered is not None:
+            raise ConditionError(f"cannot order NaN score {unordered!r}")
+        return False
+
+
+NO_THRESHOLDS = Thresholds()
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledCondition:
     source: str
     program: Any
     score_keys: frozenset[str]  # literal keys used in scores["..."]
-    uses: frozenset[str]  # which of VARIABLES the expression reads
+    uses: frozenset[str]  # which of VARIABLES and FUNCTIONS the expression reads
     direct: DirectCheck | None = None  # the same condition in Python, for common shapes
 
     def evaluate(self, context: Any) -> bool:
@@ -69,7 +118,9 @@ class CompiledCondition:
         return result
 
 
-def compile_condition(source: str, known_scores: frozenset[str]) -> CompiledCondition:
+def compile_condition(
+    source: str, known_scores: frozenset[str], thresholds: Thresholds = NO_THRESHOLDS
+) -> CompiledCondition:
     try:
         program = cel.compile(source)
     except (ValueError, RuntimeError) as exc:
@@ -79,9 +130,11 @@ def compile_condition(source: str, known_scores: frozenset[str]) -> CompiledCond
     if unknown:
         raise ConditionError(
             f"unknown score name(s) {', '.join(map(repr, unknown))}: "
-            "use a declared guard name or guard.category"
+            "use a declared guard name or guard.category" + _flagged_hint(unknown, known_scores)
         )
-    referenced = set(program.references()["variables"])
+    _check_thresholds(source, known_scores, thresholds)
+    references = program.references()
+    referenced = set(references["variables"])
     macro_vars = set(_MACRO_VAR.findall(source))
     undeclared = sorted(referenced - VARIABLES - macro_vars)
     if undeclared:
@@ -89,15 +142,56 @@ def compile_condition(source: str, known_scores: frozenset[str]) -> CompiledCond
             f"unknown variable(s) {', '.join(undeclared)}; "
             f"conditions may use {', '.join(sorted(VARIABLES))}"
         )
+    uses = (referenced & VARIABLES) | (set(references["functions"]) & FUNCTIONS)
     return CompiledCondition(
-        source, program, keys, frozenset(referenced & VARIABLES), _direct_check(source)
+        source, program, keys, frozenset(uses), _direct_check(source, thresholds)
     )
 
 
-def _direct_check(source: str) -> DirectCheck | None:
+def _check_thresholds(source: str, known_scores: frozenset[str], thresholds: Thresholds) -> None:
+    """Literal threshold names and over_threshold guards must exist, as score names must."""
+    keys = sorted({a or b for a, b in _THRESHOLD_KEY.findall(source)} - set(thresholds.values))
+    if keys:
+        raise ConditionError(
+            f"no threshold for {', '.join(map(repr, keys))}: thresholds are those a guard's "
+            "model ships (its calibration) and those the guard's `thresholds:` sets"
+        )
+    for a, b in _OVER_CALL.findall(source):
+        guard = a or b
+        if guard in thresholds.guards:
+            continue
+        if guard in known_scores:
+            raise ConditionError(
+                f"over_threshold({guard!r}): guard {guard!r} has no thresholds (its model "
+                "ships none); set `thresholds:` on it, per category"
+            )
+        raise ConditionError(f"over_threshold({guard!r}): no guard {guard!r} is declared")
+
+
+def _flagged_hint(unknown: list[str], known_scores: frozenset[str]) -> str:
+    """Guards used to report a ``flagged`` category; say where it went."""
+    guards = [k.split(".", 1)[0] for k in unknown if k.endswith(".flagged")]
+    guards = [g for g in guards if g in known_scores]
+    if not guards:
+        return ""
+    return (
+        f"; guards no longer report `flagged` (thresholds are the policy's now): "
+        f'over_threshold("{guards[0]}") is true when a category of {guards[0]!r} is at or '
+        "over its threshold"
+    )
+
+
+def _direct_check(source: str, thresholds: Thresholds) -> DirectCheck | None:
     """A Python equivalent of ``source`` when it has one of the common shapes.
     Keys were checked against the policy's guards, and every known key is in
     ``scores``, so the lookup cannot miss."""
+    if match := _OVER_ALONE.match(source):
+        guard = match.group(1) if match.group(1) is not None else match.group(2)
+
+        def over_check(scores: Mapping[str, float], findings: list[dict[str, Any]]) -> bool:
+            return thresholds.over(guard, scores)
+
+        return over_check
     if match := _SCORE_COMPARISON.match(source):
         key = match.group(1) if match.group(1) is not None else match.group(2)
         compare = _OPERATORS[match.group(3)]
@@ -123,7 +217,11 @@ def _direct_check(source: str) -> DirectCheck | None:
     return None
 
 
-def make_context(variables: Mapping[str, Any]) -> Any:
+def make_context(
+    variables: Mapping[str, Any], functions: Mapping[str, Callable[..., Any]] | None = None
+) -> Any:
     context = cel.Context()
     context.update(dict(variables))
+    for name, function in (functions or {}).items():
+        context.add_function(name, function)
     return context

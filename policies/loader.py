@@ -12,7 +12,7 @@ from typing import Any
 import pydantic
 import yaml
 
-from ..guards.base import Guard, LoadableGuard
+from ..guards.base import CalibratedGuard, Guard, LoadableGuard
 from ..guards.batching import MicroBatchingGuard
 from ..guards.caching import CachingGuard
 from ..guards.errors import GuardConfigError, GuardError, MissingExtraError
@@ -21,7 +21,7 @@ from ..guards.registry import GuardRegistry, default_registry
 from .decisions import Stage
 from .engine import dry_run
 from .errors import PolicyError
-from .expressions import ConditionError, compile_condition
+from .expressions import ConditionError, Thresholds, compile_condition
 from .policy import CompiledRule, GuardBinding, Policy
 from .schema import COMMON_GUARD_KEYS, GuardSpec, PolicySpec, PolicyTestCase
 from .source import KeyPath, PolicySource, parse_source
@@ -63,12 +63,13 @@ class PolicyLoader:
         source = self._parse(text, path)
         spec = self._validate(source)
         guards = self._build_guards(spec, source)
+        thresholds = self._thresholds(guards)
         known = frozenset(
             key
             for binding in guards.values()
             for key in (binding.name, *(f"{binding.name}.{c}" for c in binding.guard.categories))
-        )
-        rules = tuple(self._compile_rules(spec, source, known))
+        ) | frozenset(thresholds.values)
+        rules = tuple(self._compile_rules(spec, source, known, thresholds))
         tests = (*spec.tests, *(extra_tests or []))
         for i, case in enumerate(tests):
             for finding in case.findings or []:
@@ -80,7 +81,7 @@ class PolicyLoader:
                         key=f"tests[{i}].findings",
                     )
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-        return Policy(name, path, spec, guards, rules, known, tuple(tests), digest)
+        return Policy(name, path, spec, guards, rules, known, tuple(tests), digest, thresholds)
 
     # -- steps ---------------------------------------------------------------
 
@@ -161,6 +162,7 @@ class PolicyLoader:
         # its weights (the weights were what failed); otherwise rules may use
         # the category_map's names only.
         categories: tuple[str, ...] = ()
+        calibration: Mapping[str, float] = {}
         try:
             built = self.registry.build(name, spec.type, settings)
         except (GuardError, OSError):
@@ -168,11 +170,29 @@ class PolicyLoader:
         else:
             if isinstance(built, LoadableGuard):
                 categories = built.categories
+                if isinstance(built, CalibratedGuard):
+                    calibration = built.calibration
         logger.error("optional guard %r is unavailable and will fail every call: %s", name, reason)
-        return UnavailableGuard(name, categories, reason)
+        return UnavailableGuard(name, categories, reason, calibration)
+
+    def _thresholds(self, guards: Mapping[str, GuardBinding]) -> Thresholds:
+        """What rules see as ``thresholds``: each guard's calibration, by
+        ``guard.category``. An unavailable guard may be named by
+        ``over_threshold`` even when its metadata could not say."""
+        values = {
+            f"{name}.{category}": threshold
+            for name, binding in guards.items()
+            for category, threshold in binding.calibration.items()
+        }
+        unavailable = frozenset(n for n, b in guards.items() if b.unavailable is not None)
+        return Thresholds(values, unavailable)
 
     def _compile_rules(
-        self, spec: PolicySpec, source: PolicySource, known: frozenset[str]
+        self,
+        spec: PolicySpec,
+        source: PolicySource,
+        known: frozenset[str],
+        thresholds: Thresholds,
     ) -> list[CompiledRule]:
         compiled: list[CompiledRule] = []
         seen: set[str] = set()
@@ -186,7 +206,7 @@ class PolicyLoader:
                         source, ("rules", i, "redact"), f"unknown redact target {selector!r}"
                     )
             try:
-                condition = compile_condition(rule.when, known)
+                condition = compile_condition(rule.when, known, thresholds)
             except ConditionError as exc:
                 raise _error(source, ("rules", i, "when"), f"rule {rule.name!r}: {exc}") from None
             stages = frozenset(Stage) if rule.stage == "both" else frozenset({Stage(rule.stage)})
@@ -201,7 +221,7 @@ class PolicyLoader:
             )
             # Evaluate once on an all-zero context so type errors (comparing a
             # score with a string, a misspelt field) surface now, not per request.
-            problem = dry_run(compiled_rule, known)
+            problem = dry_run(compiled_rule, known, thresholds)
             if problem:
                 raise _error(source, ("rules", i, "when"), f"rule {rule.name!r}: {problem}")
             compiled.append(compiled_rule)

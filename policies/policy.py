@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from cachetools import LRUCache
 
-from ..guards.base import Guard, SyncGuard
+from ..guards.base import CalibratedGuard, Guard, SyncGuard
 from ..guards.mapping import UnavailableGuard
 from .decisions import Action, Stage
-from .expressions import CompiledCondition
+from .expressions import CompiledCondition, Thresholds
 from .schema import ErrorMode, GuardSpec, PolicySpec, PolicyTestCase
 
 __all__ = ["CompiledRule", "GuardBinding", "Policy"]
@@ -61,6 +62,13 @@ class GuardBinding:
         return guard
 
     @property
+    def calibration(self) -> Mapping[str, float]:
+        """The thresholds the guard's model came with, by category (see
+        :class:`~sluicegate.guards.base.CalibratedGuard`); empty for most guards."""
+        guard = self.innermost
+        return guard.calibration if isinstance(guard, CalibratedGuard) else {}
+
+    @property
     def unavailable(self) -> str | None:
         """Why an ``optional`` guard could not be loaded; None when it is loaded."""
         guard = self.innermost
@@ -77,6 +85,8 @@ class Policy:
     score_keys: frozenset[str]
     tests: tuple[PolicyTestCase, ...] = ()
     digest: str = ""
+    #: per-category thresholds rules read (``thresholds``, ``over_threshold``)
+    thresholds: Thresholds = field(default_factory=Thresholds)
     # Per-stage views, computed once: the request path only reads them.
     _guards: dict[Stage, list[GuardBinding]] = field(default_factory=dict, repr=False)
     _escalation: dict[Stage, list[GuardBinding]] = field(default_factory=dict, repr=False)
@@ -117,5 +127,6 @@ class Policy:
         return self._rules[stage]
 
     def variables_used(self, stage: Stage) -> frozenset[str]:
-        """Which of scores, findings, stage, request the stage's rules read."""
+        """Which variables (scores, findings, stage, request, thresholds) and
+        functions (over_threshold) the stage's rules read."""
         return self._uses[stage]
