@@ -21,7 +21,7 @@ from ..payloads import family_for
 from ..payloads.kinds import EndpointKind
 from ..payloads.tokens import EncodingFactory, TokenizerRegistry
 from ..policy_store import PolicyStore
-from ..routes.guard import GuardEndpoint
+from ..routes.guard_service import GuardServiceEndpoint
 from ..routes.guarded import GuardedEndpoint
 from ..routes.health import HealthEndpoint
 from ..routes.passthrough import PassthroughEndpoint
@@ -74,7 +74,9 @@ def create_app(
     routes.append(GatewayRoute("/v1/models", forward, methods=["GET"]))
     # Model ids may hold slashes (``org/model``), hence the path converter.
     routes.append(GatewayRoute("/v1/models/{model:path}", forward, methods=["GET"]))
-    routes.append(GatewayRoute("/v1/guard", GuardEndpoint(services).handle, methods=["POST"]))
+    routes.append(
+        GatewayRoute("/v1/guard", GuardServiceEndpoint(services).handle, methods=["POST"])
+    )
     routes += [
         GatewayRoute(path, forward, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
         for path in config.passthrough_paths

@@ -6,14 +6,15 @@ See :mod:`sluicegate.guards.errors` for the whole exception tree.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from ...guards.errors import SluicegateError
-from ..payloads.openai import openai_error
+from ..payloads.family import ErrorBodies
+from ..payloads.openai import OpenAIErrors, openai_error
 
 __all__ = [
     "OPENAI_ERRORS",
@@ -71,34 +72,8 @@ class ClientDisconnected(SluicegateError):
     status_code = 499
 
 
-class ErrorBodies(Protocol):
-    """Writes error bodies in one API's shape (a payload family is one)."""
-
-    def error_body(
-        self,
-        status_code: int,
-        message: str,
-        *,
-        error_type: str,
-        code: str | None,
-        param: str | None,
-    ) -> dict[str, Any]: ...
-
-
-class _OpenAIErrorBodies:
-    def error_body(
-        self,
-        status_code: int,
-        message: str,
-        *,
-        error_type: str,
-        code: str | None,
-        param: str | None,
-    ) -> dict[str, Any]:
-        return openai_error(message, error_type=error_type, code=code, param=param)
-
-
-OPENAI_ERRORS: ErrorBodies = _OpenAIErrorBodies()
+# OpenAI's shape: for routes that do not speak another API.
+OPENAI_ERRORS: ErrorBodies = OpenAIErrors()
 
 
 def exception_response(exc: BaseException, bodies: ErrorBodies, method: str, path: str) -> Response:

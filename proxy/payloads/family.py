@@ -14,7 +14,7 @@ from .bundles import TextBundle
 from .kinds import EndpointKind
 from .tokens import Tokenizer
 
-__all__ = ["AnswerShape", "PayloadFamily"]
+__all__ = ["AnswerShape", "ErrorBodies", "PayloadFamily"]
 
 
 class AnswerShape(Protocol):
@@ -37,7 +37,24 @@ class AnswerShape(Protocol):
         ...
 
 
-class PayloadFamily(AnswerShape, Protocol):
+class ErrorBodies(Protocol):
+    """Writes error bodies in one API's shape (every family does; the HTTP
+    layer picks one per route)."""
+
+    def error_body(
+        self,
+        status_code: int,
+        message: str,
+        *,
+        error_type: str,
+        code: str | None,
+        param: str | None,
+    ) -> dict[str, Any]:
+        """An error in this API's shape, which its SDKs parse into exceptions."""
+        ...
+
+
+class PayloadFamily(AnswerShape, ErrorBodies, Protocol):
     """One endpoint family (chat, completions, embeddings, responses, messages)."""
 
     @property
@@ -71,18 +88,6 @@ class PayloadFamily(AnswerShape, Protocol):
     ) -> bytes:
         """The same as a finished event stream, honouring what ``request`` asked
         for its stream (``stream_options.include_usage``)."""
-        ...
-
-    def error_body(
-        self,
-        status_code: int,
-        message: str,
-        *,
-        error_type: str,
-        code: str | None,
-        param: str | None,
-    ) -> dict[str, Any]:
-        """An error in this API's shape, which its SDKs parse into exceptions."""
         ...
 
     def input_block_error(self, message: str) -> dict[str, Any]:

@@ -18,12 +18,12 @@ from ..http.responses import json_response
 from ..policy_store import POLICY_HEADER
 from ..services import GatewayServices
 
-__all__ = ["GuardEndpoint"]
+__all__ = ["GuardServiceEndpoint"]
 
 PATH = "/v1/guard"
 
 
-class GuardEndpoint:
+class GuardServiceEndpoint:
     def __init__(self, services: GatewayServices) -> None:
         self.services = services
         self.runner = GuardRunner()
