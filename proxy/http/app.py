@@ -17,8 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..audit import AuditLog, AuditMiddleware, audit_record
 from ..config import DEMO_UPSTREAM, CorsConfig, GatewayConfig
-from ..payloads import family_for
-from ..payloads.kinds import EndpointKind
+from ..payloads import FAMILIES
 from ..payloads.tokens import EncodingFactory, TokenizerRegistry
 from ..policy_store import PolicyStore
 from ..routes.guard_service import GuardServiceEndpoint
@@ -30,16 +29,6 @@ from .errors import ClientDisconnected, ClientError, UpstreamError, exception_re
 from .routing import GatewayRoute, error_bodies
 
 __all__ = ["create_app"]
-
-# Guarded endpoints and the payload family each speaks. /v1/messages is
-# Anthropic's Messages API, for upstreams that speak it.
-GUARDED = (
-    ("/v1/chat/completions", EndpointKind.CHAT),
-    ("/v1/completions", EndpointKind.COMPLETIONS),
-    ("/v1/embeddings", EndpointKind.EMBEDDINGS),
-    ("/v1/responses", EndpointKind.RESPONSES),
-    ("/v1/messages", EndpointKind.MESSAGES),
-)
 
 
 def create_app(
@@ -67,10 +56,11 @@ def create_app(
     forward = PassthroughEndpoint(services).handle
     tokenizers = TokenizerRegistry(config.tokenizers, encodings) if config.tokenizers else None
     routes: list[BaseRoute] = []
-    for path, kind in GUARDED:
-        family = family_for(kind)
-        endpoint = GuardedEndpoint(services, path, family, tokenizers)
-        routes.append(GatewayRoute(path, endpoint.handle, methods=["POST"], errors=family))
+    # One guarded route per payload family, at the family's path, answering
+    # errors in its API's shape (/v1/messages is Anthropic's).
+    for family in FAMILIES.values():
+        endpoint = GuardedEndpoint(services, family.path, family, tokenizers)
+        routes.append(GatewayRoute(family.path, endpoint.handle, methods=["POST"], errors=family))
     routes.append(GatewayRoute("/v1/models", forward, methods=["GET"]))
     # Model ids may hold slashes (``org/model``), hence the path converter.
     routes.append(GatewayRoute("/v1/models/{model:path}", forward, methods=["GET"]))

@@ -144,6 +144,7 @@ def answer_bundle(choice: dict[str, Any], index: int) -> TextBundle:
 
 class ChatFamily(ChoicesFamily):
     kind = EndpointKind.CHAT
+    path = "/v1/chat/completions"
     input_field = "messages"
     object_name = "chat.completion"
     id_prefix = "chatcmpl-sg-"

@@ -72,6 +72,7 @@ def _token_bundle(
 
 class CompletionsFamily(ChoicesFamily):
     kind = EndpointKind.COMPLETIONS
+    path = "/v1/completions"
     input_field = "prompt"
     object_name = "text_completion"
     id_prefix = "cmpl-sg-"

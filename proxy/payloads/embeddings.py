@@ -20,6 +20,7 @@ class EmbeddingsFamily(OpenAIErrors):
     normal-looking answer to hold a message."""
 
     kind = EndpointKind.EMBEDDINGS
+    path = "/v1/embeddings"
     input_field = "input"
     guards_output = False
 

@@ -61,6 +61,11 @@ class PayloadFamily(AnswerShape, ErrorBodies, Protocol):
     def kind(self) -> EndpointKind: ...
 
     @property
+    def path(self) -> str:
+        """Where the gateway serves it, as the API's clients call it."""
+        ...
+
+    @property
     def input_field(self) -> str:
         """The request field a blocked input is reported against (an error's ``param``)."""
         ...

@@ -239,6 +239,7 @@ class MessagesFamily:
     ``refusal``; errors are in Anthropic's shape."""
 
     kind = EndpointKind.MESSAGES
+    path = "/v1/messages"
     input_field = "messages"
     guards_output = True
 

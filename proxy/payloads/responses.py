@@ -141,6 +141,7 @@ class ResponsesFamily(OpenAIErrors):
     policy's message and marks it incomplete for ``content_filter``."""
 
     kind = EndpointKind.RESPONSES
+    path = "/v1/responses"
     input_field = "input"
     guards_output = True
 

@@ -11,6 +11,7 @@ from litellm.types.utils import ModelResponseStream, TextCompletionResponse
 
 from ....policies.engine import RequestInfo
 from ...enforcement.request import request_info
+from ...payloads import family_for
 from ...payloads.bundles import PayloadShapeError
 from ...payloads.kinds import EndpointKind
 
@@ -32,11 +33,6 @@ CALL_KINDS: Mapping[str, EndpointKind] = {
     "embedding": EndpointKind.EMBEDDINGS,
     "aembedding": EndpointKind.EMBEDDINGS,
 }
-_ROUTES = {
-    EndpointKind.CHAT: "/v1/chat/completions",
-    EndpointKind.COMPLETIONS: "/v1/completions",
-    EndpointKind.EMBEDDINGS: "/v1/embeddings",
-}
 
 
 def guardrail_request_info(
@@ -51,7 +47,7 @@ def guardrail_request_info(
         metadata = {}
     server_request = data.get("proxy_server_request")
     raw_headers = server_request.get("headers") if isinstance(server_request, Mapping) else None
-    route = getattr(user_api_key_dict, "request_route", None) or _ROUTES.get(kind, "")
+    route = getattr(user_api_key_dict, "request_route", None) or family_for(kind).path
     user = data.get("user")
     return request_info(
         str(route),
