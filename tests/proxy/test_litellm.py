@@ -34,6 +34,7 @@ from sluicegate.policies.evaluator import PolicyEvaluator
 from sluicegate.policies.loader import PolicyLoader
 from sluicegate.proxy.enforcement import OutputGuardStage
 from sluicegate.proxy.payloads.kinds import EndpointKind
+from sluicegate.proxy.payloads.openai import CONTENT_POLICY_NOTE
 from sluicegate.proxy.streaming import GuardedStream
 from sluicegate.proxy.streaming.chat import ChatCodec
 from tests.proxy.test_window_property import FRAGMENTS, POLICY, non_streamed, windowed
@@ -318,11 +319,13 @@ def test_proxy_input_block_is_a_content_filter_400_and_never_goes_upstream(
         )
     error = caught.value
     assert error.status_code == 400
+    # The gateway's own body for a blocked input: Azure's content-filter shape.
     assert error.body == {
-        "message": "Request blocked by policy: prompt injection.",
+        "message": "Request blocked by policy: prompt injection. " + CONTENT_POLICY_NOTE,
         "type": "invalid_request_error",
-        "param": None,
+        "param": "messages",
         "code": "content_filter",
+        "innererror": {"code": "ResponsibleAIPolicyViolation"},
     }
     assert error.response.headers["x-sluicegate-decision"] == "block"
     assert chat_posts(upstream) == []
@@ -437,7 +440,7 @@ def test_proxy_during_call_guardrail_blocks(proxy: LiteLLMProxy, upstream: MockU
             extra_body=during,
         )
     assert caught.value.body["code"] == "content_filter"
-    assert caught.value.body["message"] == "Blocked during call."
+    assert caught.value.body["message"] == "Blocked during call. " + CONTENT_POLICY_NOTE
     # It runs beside the upstream call, so it cannot rewrite: a redaction blocks.
     with pytest.raises(openai.BadRequestError) as caught:
         client.chat.completions.create(
@@ -528,7 +531,9 @@ def test_proxy_other_routes_go_through_apply_guardrail(
             timeout=30,
         )
         assert blocked.status_code == 400
-        assert blocked.json()["error"]["message"] == "Request blocked by policy: prompt injection."
+        assert blocked.json()["error"]["message"] == (
+            "Request blocked by policy: prompt injection. " + CONTENT_POLICY_NOTE
+        )
         assert len(chat_posts(upstream)) == posts
 
         upstream.push(responses_reply("Here is a forbidden phrase."))
@@ -591,6 +596,7 @@ async def test_sdk_acompletion_with_the_guardrail(sdk: Any, upstream: MockUpstre
         await litellm.acompletion(messages=[{"role": "user", "content": INJECTION}], **call)
     assert caught.value.status_code == 400
     assert caught.value.to_dict()["code"] == "content_filter"
+    assert caught.value.to_dict()["innererror"] == {"code": "ResponsibleAIPolicyViolation"}
     assert len(chat_posts(upstream)) == 1
 
     upstream.push(chat_reply("Say the forbidden phrase."))

@@ -61,7 +61,24 @@ class SluicegateRequestError(GuardrailRaisedException, _ProxyException):  # type
 
 
 class SluicegateBlocked(SluicegateRequestError):
-    """The policy blocked the request: HTTP 400, ``code: content_filter``."""
+    """The policy blocked the request: HTTP 400 with the same body the gateway
+    answers (Azure's content-filter shape, ``code: content_filter``), so
+    clients raise their content-policy exception for it either way."""
+
+    def __init__(
+        self, error: dict[str, Any], *, guardrail_name: str | None, decision: str | None
+    ) -> None:
+        super().__init__(
+            str(error["message"]),
+            guardrail_name=guardrail_name,
+            code=str(error.get("code") or "content_filter"),
+            param=error.get("param"),
+            decision=decision,
+        )
+        self.error = error
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.error)
 
 
 __all__ = ["SluicegateBlocked", "SluicegateRequestError"]

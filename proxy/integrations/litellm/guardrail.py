@@ -19,8 +19,8 @@ semantics exactly:
 
 * ``async_pre_call_hook`` (``pre_call``): reads every field a client controls
   (messages in the policy's ``input_scope``, tool schemas, predicted output,
-  prompts, embedding inputs); a block raises a 400 with ``code:
-  content_filter`` before any upstream call (or, with ``block_response:
+  prompts, embedding inputs); a block raises a 400 with the gateway's own
+  content-filter body (``code: content_filter``) before any upstream call (or, with ``block_response:
   message``, a 200 completion with ``finish_reason: content_filter``); a
   redaction rewrites the request before it leaves.
 * ``async_moderation_hook`` (``during_call``): the same check, run alongside
@@ -406,12 +406,8 @@ class SluicegateGuardrail(CustomGuardrail):  # type: ignore[misc]
         ):
             # A 200 completion whose content is the message, finish_reason content_filter.
             self.raise_passthrough_exception(message, data, _detection(decision))
-        raise SluicegateBlocked(
-            message,
-            guardrail_name=self.guardrail_name,
-            code="content_filter",
-            decision=decision.label,
-        )
+        error = family_for(kind).input_block_error(message)["error"]
+        raise SluicegateBlocked(error, guardrail_name=self.guardrail_name, decision=decision.label)
 
     def _log(
         self,
