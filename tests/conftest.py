@@ -3,8 +3,8 @@ from __future__ import annotations
 import functools
 import io
 import os
-from collections.abc import Iterator
-from contextlib import ExitStack
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,6 +23,7 @@ from sluicegate.proxy.config import GatewayConfig
 from sluicegate.proxy.http.app import create_app
 from sluicegate.proxy.policy_store import PolicyStore
 from tests.support.guards import trigger_registry
+from tests.support.inprocess import AppGateway, AppGatewayFactory, start_app_gateway
 from tests.support.servers import MockUpstream, serve
 
 
@@ -94,5 +95,27 @@ def gateway(upstream: MockUpstream, tmp_path: Path) -> Iterator[GatewayFactory]:
             app = create_app(cfg, store=store, audit=AuditLog(stream=stream))
             url = stack.enter_context(serve(app))
             return Gateway(url, stream, stack)
+
+        yield start
+
+
+@pytest.fixture
+def mock_upstream() -> MockUpstream:
+    """A fresh mock upstream that no server serves: ``app_gateway`` reaches it
+    through httpx's ASGI transport."""
+    return MockUpstream()
+
+
+@pytest.fixture
+async def app_gateway(
+    mock_upstream: MockUpstream, tmp_path: Path
+) -> AsyncIterator[AppGatewayFactory]:
+    """Start gateways in process (``create_app``, lifespan entered) in front of
+    ``mock_upstream``; see tests/support/inprocess.py. ``await
+    app_gateway(policy, **config)``, as ``gateway`` takes them."""
+    async with AsyncExitStack() as stack:
+
+        async def start(policy: str | None = None, **options: Any) -> AppGateway:
+            return await start_app_gateway(stack, mock_upstream, tmp_path, policy, **options)
 
         yield start

@@ -1,11 +1,13 @@
-"""The openai SDK against a real gateway and a recording mock upstream."""
+"""The chat completions route in process: what reaches the upstream, blocks
+and redactions both ways, the audit line, guard failures, keys and upstream
+errors, through the openai SDK."""
 
 from __future__ import annotations
 
 import openai
 import pytest
 
-from tests.conftest import GatewayFactory
+from tests.support.inprocess import AppGatewayFactory
 from tests.support.servers import MockUpstream, Reply, chat_reply
 
 POLICY = """\
@@ -23,27 +25,29 @@ def user(text: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": text}]
 
 
-def test_allowed_request_reaches_upstream_unchanged(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_allowed_request_reaches_upstream_unchanged(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
-    raw = gw.client.chat.completions.with_raw_response.create(
+    gw = await app_gateway(POLICY)
+    raw = await gw.client.chat.completions.with_raw_response.create(
         model="m", messages=user("hello there")
     )
     completion = raw.parse()
     assert completion.choices[0].message.content == "Hello from the mock upstream."
     assert raw.headers["x-sluicegate-decision"] == "allow"
     assert len(raw.headers["x-sluicegate-request-id"]) == 32
-    [seen] = upstream.requests
+    [seen] = mock_upstream.requests
     assert seen.path == "/v1/chat/completions"
     assert seen.body["messages"] == user("hello there")
     assert seen.headers["authorization"] == "Bearer sk-client"  # forwarded when no upstream key
 
 
-def test_input_block_never_calls_upstream(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY)
+async def test_input_block_never_calls_upstream(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    gw = await app_gateway(POLICY)
     with pytest.raises(openai.BadRequestError) as info:
-        gw.client.chat.completions.create(model="m", messages=user("please BLOCKME now"))
+        await gw.client.chat.completions.create(model="m", messages=user("please BLOCKME now"))
     assert info.value.status_code == 400
     body = info.value.body
     assert isinstance(body, dict)
@@ -51,22 +55,24 @@ def test_input_block_never_calls_upstream(gateway: GatewayFactory, upstream: Moc
     assert body["code"] == "content_filter"
     assert body["type"] == "invalid_request_error"
     assert info.value.response.headers["x-sluicegate-decision"] == "block"
-    assert upstream.requests == []
+    assert mock_upstream.requests == []
 
 
-def test_input_block_as_message(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY + "block_response: message\n")
-    completion = gw.client.chat.completions.create(model="m", messages=user("BLOCKME"))
+async def test_input_block_as_message(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    gw = await app_gateway(POLICY + "block_response: message\n")
+    completion = await gw.client.chat.completions.create(model="m", messages=user("BLOCKME"))
     assert completion.choices[0].message.content == "Blocked: bad."
     assert completion.choices[0].finish_reason == "content_filter"
-    assert upstream.requests == []
+    assert mock_upstream.requests == []
 
 
-def test_input_redaction_reaches_upstream_with_placeholders(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_input_redaction_reaches_upstream_with_placeholders(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
-    raw = gw.client.chat.completions.with_raw_response.create(
+    gw = await app_gateway(POLICY)
+    raw = await gw.client.chat.completions.with_raw_response.create(
         model="m",
         messages=[
             {"role": "system", "content": "You are helpful."},
@@ -81,7 +87,7 @@ def test_input_redaction_reaches_upstream_with_placeholders(
         ],
     )
     assert raw.headers["x-sluicegate-decision"] == "redact"
-    [seen] = upstream.requests
+    [seen] = mock_upstream.requests
     parts = seen.body["messages"][1]["content"]
     assert parts[0]["text"] == "mail [EMAIL]"
     assert parts[1] == {"type": "image_url", "image_url": {"url": "https://x/y.png"}}
@@ -89,12 +95,12 @@ def test_input_redaction_reaches_upstream_with_placeholders(
     assert seen.body["messages"][0]["content"] == "You are helpful."
 
 
-def test_tool_results_and_system_messages_are_checked(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_tool_results_and_system_messages_are_checked(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
+    gw = await app_gateway(POLICY)
     with pytest.raises(openai.BadRequestError):
-        gw.client.chat.completions.create(
+        await gw.client.chat.completions.create(
             model="m",
             messages=[
                 {"role": "user", "content": "look this up"},
@@ -112,29 +118,29 @@ def test_tool_results_and_system_messages_are_checked(
                 {"role": "tool", "tool_call_id": "c1", "content": "result: BLOCKME"},
             ],
         )
-    assert upstream.requests == []
+    assert mock_upstream.requests == []
 
 
-def test_harm_split_over_turns_is_seen_whole(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_harm_split_over_turns_is_seen_whole(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY.replace('"BLOCKME": bad', '"step one\\n\\nstep two": bad'))
+    gw = await app_gateway(POLICY.replace('"BLOCKME": bad', '"step one\\n\\nstep two": bad'))
     with pytest.raises(openai.BadRequestError):
-        gw.client.chat.completions.create(
+        await gw.client.chat.completions.create(
             model="m",
             messages=[
                 {"role": "user", "content": "step one"},
                 {"role": "user", "content": "step two"},
             ],
         )
-    assert upstream.requests == []
+    assert mock_upstream.requests == []
 
 
-def test_last_user_scope_ignores_earlier_turns(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_last_user_scope_ignores_earlier_turns(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY + "input_scope: last_user\n")
-    gw.client.chat.completions.create(
+    gw = await app_gateway(POLICY + "input_scope: last_user\n")
+    await gw.client.chat.completions.create(
         model="m",
         messages=[
             {"role": "user", "content": "BLOCKME"},
@@ -142,13 +148,15 @@ def test_last_user_scope_ignores_earlier_turns(
             {"role": "user", "content": "fine now"},
         ],
     )
-    assert len(upstream.requests) == 1
+    assert len(mock_upstream.requests) == 1
 
 
-def test_output_block_replaces_content(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY)
-    upstream.push(chat_reply("here is BLOCKME content", n=2))
-    raw = gw.client.chat.completions.with_raw_response.create(model="m", messages=user("hi"))
+async def test_output_block_replaces_content(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(chat_reply("here is BLOCKME content", n=2))
+    raw = await gw.client.chat.completions.with_raw_response.create(model="m", messages=user("hi"))
     completion = raw.parse()
     for choice in completion.choices:
         assert choice.message.content == "Blocked: bad."
@@ -156,11 +164,11 @@ def test_output_block_replaces_content(gateway: GatewayFactory, upstream: MockUp
     assert raw.headers["x-sluicegate-decision"] == "block"
 
 
-def test_output_redaction_and_tool_call_arguments(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_output_redaction_and_tool_call_arguments(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
-    upstream.push(
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(
         chat_reply(
             "write to jane@example.com",
             tool_calls=[
@@ -172,18 +180,18 @@ def test_output_redaction_and_tool_call_arguments(
             ],
         )
     )
-    completion = gw.client.chat.completions.create(model="m", messages=user("hi"))
+    completion = await gw.client.chat.completions.create(model="m", messages=user("hi"))
     message = completion.choices[0].message
     assert message.content == "write to [EMAIL]"
     assert message.tool_calls is not None
     assert message.tool_calls[0].function.arguments == '{"to":"[EMAIL]"}'
 
 
-def test_blocked_tool_call_arguments_block_the_choice(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_blocked_tool_call_arguments_block_the_choice(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
-    upstream.push(
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(
         chat_reply(
             None,
             tool_calls=[
@@ -195,16 +203,16 @@ def test_blocked_tool_call_arguments_block_the_choice(
             ],
         )
     )
-    completion = gw.client.chat.completions.create(model="m", messages=user("hi"))
+    completion = await gw.client.chat.completions.create(model="m", messages=user("hi"))
     assert completion.choices[0].finish_reason == "content_filter"
     assert completion.choices[0].message.tool_calls is None
 
 
-def test_audit_line_per_request_without_text(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_audit_line_per_request_without_text(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
-    gw.client.chat.completions.create(model="m", messages=user("mail jane@example.com"))
+    gw = await app_gateway(POLICY)
+    await gw.client.chat.completions.create(model="m", messages=user("mail jane@example.com"))
     [line] = gw.audit()
     assert line["input"]["decision"] == "redact"
     assert line["input"]["rules"] == ["redact-pii"]
@@ -217,58 +225,60 @@ def test_audit_line_per_request_without_text(
     assert "texts" not in line["input"]
 
 
-def test_audit_logs_text_only_when_asked_and_redacted(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_audit_logs_text_only_when_asked_and_redacted(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY, audit={"log_text": True})
-    gw.client.chat.completions.create(model="m", messages=user("mail jane@example.com"))
+    gw = await app_gateway(POLICY, audit={"log_text": True})
+    await gw.client.chat.completions.create(model="m", messages=user("mail jane@example.com"))
     [line] = gw.audit()
     assert line["input"]["texts"] == ["mail [EMAIL]"]
 
 
-def test_guard_failure_fails_closed(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY.replace("key}}", "key}, fail: true}"))
+async def test_guard_failure_fails_closed(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    gw = await app_gateway(POLICY.replace("key}}", "key}, fail: true}"))
     with pytest.raises(openai.BadRequestError):
-        gw.client.chat.completions.create(model="m", messages=user("hi"))
-    assert upstream.requests == []
+        await gw.client.chat.completions.create(model="m", messages=user("hi"))
+    assert mock_upstream.requests == []
     assert gw.audit()[0]["input"]["reason"] == "guard_error_fail_closed"
 
 
-def test_guard_failure_fail_open_is_labelled(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_guard_failure_fail_open_is_labelled(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY.replace("key}}", "key}, fail: true}") + "on_guard_error: allow\n")
-    raw = gw.client.chat.completions.with_raw_response.create(model="m", messages=user("hi"))
+    gw = await app_gateway(POLICY.replace("key}}", "key}, fail: true}") + "on_guard_error: allow\n")
+    raw = await gw.client.chat.completions.with_raw_response.create(model="m", messages=user("hi"))
     assert raw.headers["x-sluicegate-decision"] == "guard_error_fail_open"
     assert gw.audit()[0]["input"]["fail_open"] == ["t"]
-    assert len(upstream.requests) == 1
+    assert len(mock_upstream.requests) == 1
 
 
-def test_upstream_key_injected_from_env(
-    gateway: GatewayFactory, upstream: MockUpstream, monkeypatch: pytest.MonkeyPatch
+async def test_upstream_key_injected_from_env(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TEST_UPSTREAM_KEY", "sk-upstream-secret")
-    gw = gateway(POLICY, upstream={"api_key_env": "TEST_UPSTREAM_KEY"})
-    gw.client.chat.completions.create(model="m", messages=user("hi"))
-    assert upstream.requests[0].headers["authorization"] == "Bearer sk-upstream-secret"
+    gw = await app_gateway(POLICY, upstream={"api_key_env": "TEST_UPSTREAM_KEY"})
+    await gw.client.chat.completions.create(model="m", messages=user("hi"))
+    assert mock_upstream.requests[0].headers["authorization"] == "Bearer sk-upstream-secret"
 
 
-def test_gateway_keys(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY, auth={"keys": ["gw-key-1"]})
+async def test_gateway_keys(app_gateway: AppGatewayFactory, mock_upstream: MockUpstream) -> None:
+    gw = await app_gateway(POLICY, auth={"keys": ["gw-key-1"]})
     with pytest.raises(openai.AuthenticationError) as info:
-        gw.client.chat.completions.create(model="m", messages=user("hi"))
+        await gw.client.chat.completions.create(model="m", messages=user("hi"))
     assert info.value.status_code == 401
     ok = gw.openai(api_key="gw-key-1")
-    ok.chat.completions.create(model="m", messages=user("hi"))
-    [seen] = upstream.requests
+    await ok.chat.completions.create(model="m", messages=user("hi"))
+    [seen] = mock_upstream.requests
     assert "authorization" not in seen.headers  # the gateway key is not sent upstream
 
 
-def test_upstream_error_status_passes_through(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_upstream_error_status_passes_through(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
-    upstream.push(
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(
         Reply(
             status=429,
             body={
@@ -282,16 +292,16 @@ def test_upstream_error_status_passes_through(
         )
     )
     with pytest.raises(openai.RateLimitError) as info:
-        gw.client.chat.completions.create(model="m", messages=user("hi"))
+        await gw.client.chat.completions.create(model="m", messages=user("hi"))
     assert info.value.code == "rate_limited"
 
 
-def test_upstream_non_json_error_is_wrapped(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_upstream_non_json_error_is_wrapped(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
-    upstream.push(Reply(status=503, raw=b"<html>down</html>"))
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(Reply(status=503, raw=b"<html>down</html>"))
     with pytest.raises(openai.InternalServerError) as info:
-        gw.client.chat.completions.create(model="m", messages=user("hi"))
+        await gw.client.chat.completions.create(model="m", messages=user("hi"))
     assert info.value.status_code == 503
     assert isinstance(info.value.body, dict) and info.value.body["code"] == "upstream_error"
