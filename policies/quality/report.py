@@ -58,8 +58,16 @@ def markdown_table(summaries: Sequence[dict[str, Any]]) -> str:
         ]
     refusal = [(s["dataset"], s["refusal"]) for s in summaries if s["refusal"]]
     if refusal:
-        lines += ["", "| dataset | refusal n | refusal accuracy |", "|---|---:|---:|"]
-        lines += [f"| {d} | {r['n']} | {_pct(r['accuracy'])} |" for d, r in refusal]
+        lines += [
+            "",
+            "| dataset | refusal n | accuracy | precision | recall | F1 |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {d} | {r['n']} | {_pct(r['accuracy'])} | {_pct(r.get('precision'))} "
+            f"| {_pct(r.get('recall'))} | {_num(r.get('f1'))} |"
+            for d, r in refusal
+        ]
     latency: dict[str, list[dict[str, float | None]]] = {}
     for s in summaries:
         for guard, values in s["latency_ms"].items():

@@ -1,6 +1,12 @@
 """The generic format: a JSONL, JSON-list, CSV or TSV file with ``text`` and
 ``label`` and the optional columns ``category``, ``language``, ``stage``,
-``refusal`` and ``prompt``. Errors name the file and line."""
+``refusal`` and ``prompt``. Errors name the file and line.
+
+Answers labelled for refusal detection read too: a ``label`` of ``refusal`` /
+``compliance`` (or XSTest's ``full_refusal`` / ``partial_refusal`` /
+``full_compliance``, with or without its ``1_``-style prefix) sets ``refusal``
+instead of ``unsafe``, such rows default to the output stage, and their text
+may be in ``completion`` or ``response`` (the prompt stays in ``prompt``)."""
 
 from __future__ import annotations
 
@@ -17,6 +23,15 @@ from .samples import DatasetError, DatasetInfo, Sample, StageName
 
 _TRUE_LABELS = frozenset({"1", "true", "unsafe", "harmful"})
 _FALSE_LABELS = frozenset({"0", "false", "safe", "benign"})
+# Refusal vocabularies: a partial refusal counts as a refusal, as XSTest scores it.
+_REFUSAL_LABELS = {
+    "refusal": True,
+    "full_refusal": True,
+    "partial_refusal": True,
+    "compliance": False,
+    "full_compliance": False,
+}
+_TEXT_FIELDS = ("text", "completion", "response")
 
 
 def load_generic(path: Path) -> tuple[DatasetInfo, list[Sample]]:
@@ -91,16 +106,24 @@ def _csv_records(path: Path, text: str, delimiter: str) -> Iterator[tuple[str, M
 
 
 def _generic_sample(record: Mapping[str, Any], where: str, source: str) -> Sample:
-    text = record.get("text")
+    text = next((record[f] for f in _TEXT_FIELDS if record.get(f) not in (None, "")), None)
     if not isinstance(text, str) or not text.strip():
-        raise DatasetError(f"{where}: missing or empty 'text'")
+        raise DatasetError(f"{where}: missing or empty 'text' (or 'completion', 'response')")
     refusal = _flag(record.get("refusal"), where, "refusal")
-    unsafe = _flag(record.get("label"), where, "label")
+    answer_label = _refusal_label(record.get("label"))
+    if answer_label is not None:
+        if refusal is not None and refusal != answer_label:
+            raise DatasetError(f"{where}: 'label' and 'refusal' disagree")
+        refusal, unsafe = answer_label, None
+    else:
+        unsafe = _flag(record.get("label"), where, "label")
     if unsafe is None and refusal is None:
         raise DatasetError(
-            f"{where}: missing 'label' (0/1, true/false, safe/unsafe or benign/harmful)"
+            f"{where}: missing 'label' (0/1, true/false, safe/unsafe, benign/harmful, "
+            "or refusal/compliance for answers)"
         )
-    stage = _optional_str(record.get("stage")) or "input"
+    default_stage = "output" if answer_label is not None else "input"
+    stage = _optional_str(record.get("stage")) or default_stage
     if stage not in ("input", "output"):
         raise DatasetError(f"{where}: 'stage' must be input or output, not {stage!r}")
     language = _optional_str(record.get("language"))
@@ -121,6 +144,15 @@ def _generic_sample(record: Mapping[str, Any], where: str, source: str) -> Sampl
     )
 
 
+def _refusal_label(value: Any) -> bool | None:
+    """True for a refusal, False for compliance, None for any other label."""
+    if not isinstance(value, str):
+        return None
+    word = snake(value.strip())
+    word = re.sub(r"^\d+_", "", word)  # XSTest writes "2_full_refusal"
+    return _REFUSAL_LABELS.get(word)
+
+
 def _flag(value: Any, where: str, column: str) -> bool | None:
     """A 0/1, true/false, safe/unsafe or benign/harmful cell; None when empty."""
     if value is None or isinstance(value, bool):
@@ -137,7 +169,7 @@ def _flag(value: Any, where: str, column: str) -> bool | None:
             return False
     raise DatasetError(
         f"{where}: cannot read {column} {value!r} "
-        "(use 0/1, true/false, safe/unsafe or benign/harmful)"
+        "(use 0/1, true/false, safe/unsafe, benign/harmful, or refusal/compliance)"
     )
 
 
