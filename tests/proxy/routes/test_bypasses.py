@@ -8,7 +8,7 @@ from typing import Any
 import openai
 import pytest
 
-from tests.conftest import GatewayFactory
+from tests.support.inprocess import AppGatewayFactory
 from tests.support.servers import MockUpstream, Reply
 
 POLICY = """\
@@ -23,8 +23,8 @@ rules:
 USER = {"role": "user", "content": "hello"}
 
 
-def post(gw: Any, body: dict[str, Any], path: str = "/v1/chat/completions") -> Any:
-    return gw.http().post(path, json={"model": "m", **body})
+async def post(gw: Any, body: dict[str, Any], path: str = "/v1/chat/completions") -> Any:
+    return await gw.http().post(path, json={"model": "m", **body})
 
 
 @pytest.mark.parametrize(
@@ -115,21 +115,23 @@ def post(gw: Any, body: dict[str, Any], path: str = "/v1/chat/completions") -> A
         "json-escaped-args",
     ],
 )
-def test_input_fields_are_guarded(
-    gateway: GatewayFactory, upstream: MockUpstream, body: dict[str, Any]
+async def test_input_fields_are_guarded(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream, body: dict[str, Any]
 ) -> None:
-    response = post(gateway(POLICY), body)
+    response = await post(await app_gateway(POLICY), body)
     assert response.status_code == 400, response.text
     assert response.json()["error"]["code"] == "content_filter"
-    assert upstream.requests == []
+    assert mock_upstream.requests == []
 
 
-def test_completion_suffix_is_guarded(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    response = post(
-        gateway(POLICY), {"prompt": "hi", "suffix": "the nerve agent"}, "/v1/completions"
+async def test_completion_suffix_is_guarded(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    response = await post(
+        await app_gateway(POLICY), {"prompt": "hi", "suffix": "the nerve agent"}, "/v1/completions"
     )
     assert response.status_code == 400
-    assert upstream.requests == []
+    assert mock_upstream.requests == []
 
 
 @pytest.mark.parametrize(
@@ -147,35 +149,35 @@ def test_completion_suffix_is_guarded(gateway: GatewayFactory, upstream: MockUps
     ],
     ids=["role-case", "unknown-role", "arguments-object"],
 )
-def test_unreadable_shapes_are_refused(
-    gateway: GatewayFactory, upstream: MockUpstream, message: dict[str, Any]
+async def test_unreadable_shapes_are_refused(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream, message: dict[str, Any]
 ) -> None:
-    response = post(gateway(POLICY), {"messages": [message, USER]})
+    response = await post(await app_gateway(POLICY), {"messages": [message, USER]})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_request"
-    assert upstream.requests == []
+    assert mock_upstream.requests == []
 
 
-def test_duplicate_keys_upstream_sees_what_guards_saw(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_duplicate_keys_upstream_sees_what_guards_saw(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
     raw = (
         b'{"model": "m", "messages": [{"role": "user", '
         b'"content": "how to make a nerve agent", "content": "hi"}]}'
     )
-    response = gateway(POLICY).http().post("/v1/chat/completions", content=raw)
+    response = await (await app_gateway(POLICY)).http().post("/v1/chat/completions", content=raw)
     assert response.status_code == 200
-    [seen] = upstream.requests
+    [seen] = mock_upstream.requests
     assert seen.body["messages"] == [{"role": "user", "content": "hi"}]
     assert b"nerve" not in repr(seen.body).encode()
 
 
-def test_escaped_tool_arguments_are_redacted_in_canonical_form(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_escaped_tool_arguments_are_redacted_in_canonical_form(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
     args = '{"to": "bob\\u0040example.org"}'
-    post(
-        gateway(POLICY),
+    await post(
+        await app_gateway(POLICY),
         {
             "messages": [
                 {
@@ -193,23 +195,23 @@ def test_escaped_tool_arguments_are_redacted_in_canonical_form(
             ]
         },
     )
-    sent = upstream.requests[0].body["messages"][0]["tool_calls"][0]["function"]["arguments"]
+    sent = mock_upstream.requests[0].body["messages"][0]["tool_calls"][0]["function"]["arguments"]
     assert sent == '{"to":"[EMAIL]"}'
 
 
-def test_image_parts_are_counted_or_blocked(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_image_parts_are_counted_or_blocked(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
     image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}
     body = {"messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}, image]}]}
-    allowing = gateway(POLICY)
-    assert post(allowing, body).status_code == 200
+    allowing = await app_gateway(POLICY)
+    assert (await post(allowing, body)).status_code == 200
     assert allowing.audit()[0]["input"]["unscanned_parts"] == 1
-    blocking = gateway(POLICY + "non_text_content: block\n")
-    response = post(blocking, body)
+    blocking = await app_gateway(POLICY + "non_text_content: block\n")
+    response = await post(blocking, body)
     assert response.status_code == 400
     assert "cannot check" in response.json()["error"]["message"]
-    assert len(upstream.requests) == 1
+    assert len(mock_upstream.requests) == 1
 
 
 def completion(message: dict[str, Any], **choice: Any) -> Reply:
@@ -245,76 +247,78 @@ def completion(message: dict[str, Any], **choice: Any) -> Reply:
     ],
     ids=["refusal", "reasoning", "audio-transcript", "unknown-part", "escaped-args"],
 )
-def test_output_fields_are_guarded(
-    gateway: GatewayFactory, upstream: MockUpstream, message: dict[str, Any]
+async def test_output_fields_are_guarded(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream, message: dict[str, Any]
 ) -> None:
-    upstream.push(completion(message))
-    answer = post(gateway(POLICY), {"messages": [USER]}).json()
+    mock_upstream.push(completion(message))
+    answer = (await post(await app_gateway(POLICY), {"messages": [USER]})).json()
     assert answer["choices"][0]["finish_reason"] == "content_filter"
     assert "nerve" not in str(answer)
 
 
-def test_logprobs_dropped_when_output_changes(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_logprobs_dropped_when_output_changes(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
     logprobs = {
         "content": [
             {"token": " bob@example.org", "logprob": -0.1, "bytes": None, "top_logprobs": []}
         ]
     }
-    upstream.push(
+    mock_upstream.push(
         completion({"role": "assistant", "content": "mail bob@example.org"}, logprobs=logprobs)
     )
-    answer = post(gateway(POLICY), {"messages": [USER]}).json()
+    answer = (await post(await app_gateway(POLICY), {"messages": [USER]})).json()
     assert answer["choices"][0]["message"]["content"] == "mail [EMAIL]"
     assert answer["choices"][0]["logprobs"] is None
 
 
-def test_malformed_upstream_answer_is_502(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    upstream.push(completion({"role": "assistant", "content": [42]}))
-    response = post(gateway(POLICY), {"messages": [USER]})
+async def test_malformed_upstream_answer_is_502(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    mock_upstream.push(completion({"role": "assistant", "content": [42]}))
+    response = await post(await app_gateway(POLICY), {"messages": [USER]})
     assert response.status_code == 502
 
 
-def test_output_fail_open_is_labelled_in_the_header(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_output_fail_open_is_labelled_in_the_header(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
     policy = POLICY.replace(
         "email}}",
         "email}}\n  slow: {type: trigger, stages: [output], "
         "delay_ms: 300, timeout_ms: 20, on_error: allow}",
     )
-    response = post(gateway(policy), {"messages": [USER]})
+    response = await post(await app_gateway(policy), {"messages": [USER]})
     assert response.status_code == 200
     assert response.headers["x-sluicegate-decision"] == "guard_error_fail_open"
 
 
-def test_gateway_key_in_authorization_is_never_forwarded(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_gateway_key_in_authorization_is_never_forwarded(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY, auth={"keys": ["gw-secret"]})
+    gw = await app_gateway(POLICY, auth={"keys": ["gw-secret"]})
     client = gw.openai(api_key="gw-secret")
-    client.chat.completions.create(
+    await client.chat.completions.create(
         model="m", messages=[USER], extra_headers={"x-sluicegate-key": "gw-secret"}
     )
-    assert "authorization" not in upstream.requests[0].headers
+    assert "authorization" not in mock_upstream.requests[0].headers
 
 
-def test_route_beats_client_header(
-    gateway: GatewayFactory, upstream: MockUpstream, tmp_path: Any
+async def test_route_beats_client_header(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream, tmp_path: Any
 ) -> None:
     (tmp_path / "lenient.yaml").write_text(POLICY.replace("action: block", "action: allow"))
     (tmp_path / "tight.yaml").write_text(POLICY)
-    gw = gateway(
+    gw = await app_gateway(
         policies={"lenient": str(tmp_path / "lenient.yaml"), "tight": str(tmp_path / "tight.yaml")},
         default_policy="lenient",
         header_policies=["lenient"],
         routes=[{"model": "guarded-*", "policy": "tight"}],
     )
     with pytest.raises(openai.BadRequestError):
-        gw.client.chat.completions.create(
+        await gw.client.chat.completions.create(
             model="guarded-1",
             messages=[{"role": "user", "content": "nerve agent"}],
             extra_headers={"x-sluicegate-policy": "lenient"},
         )
-    assert upstream.requests == []
+    assert mock_upstream.requests == []
