@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import AsyncIterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, TypeVar
 
 import anthropic
 import httpx
@@ -35,10 +36,18 @@ from sluicegate.proxy.services import GatewayServices
 from tests.support.guards import trigger_registry
 from tests.support.servers import MockUpstream
 
-__all__ = ["NETWORK", "AppGateway", "AppGatewayFactory", "start_app_gateway"]
+__all__ = ["NETWORK", "AppGateway", "AppGatewayFactory", "collect", "start_app_gateway"]
 
 GATEWAY_URL: Final = "http://gateway.test"
 UPSTREAM_URL: Final = "http://upstream.test"
+
+
+T = TypeVar("T")
+
+
+async def collect(items: AsyncIterable[T]) -> list[T]:
+    """Everything an async stream yields (an SDK stream's chunks or events)."""
+    return [item async for item in items]
 
 
 class _Network:

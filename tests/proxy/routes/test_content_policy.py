@@ -9,7 +9,7 @@ from typing import Any
 import openai
 import pytest
 
-from tests.conftest import GatewayFactory
+from tests.support.inprocess import AppGatewayFactory, collect
 from tests.support.servers import MockUpstream, Reply, chat_reply
 
 POLICY = """\
@@ -26,12 +26,12 @@ LITELLM_WARNINGS = "ignore:Item.* using the `ReadOnly` qualifier:UserWarning"
 NOTE = "Your request was rejected as a result of the safety system (content_policy_violation)."
 
 
-def test_openai_sdk_reads_the_content_filter_code(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_openai_sdk_reads_the_content_filter_code(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
+    gw = await app_gateway(POLICY)
     with pytest.raises(openai.BadRequestError) as info:
-        gw.client.chat.completions.create(model="m", messages=BLOCKED)
+        await gw.client.chat.completions.create(model="m", messages=BLOCKED)
     assert info.value.code == "content_filter"
     assert info.value.param == "messages"
     assert info.value.body == {
@@ -45,7 +45,7 @@ def test_openai_sdk_reads_the_content_filter_code(
     assert headers["x-sluicegate-decision"] == "block"
     assert headers["x-sluicegate-blocked"] == "input"
     assert headers["x-sluicegate-request-id"]
-    assert upstream.requests == []
+    assert mock_upstream.requests == []
 
 
 @pytest.mark.parametrize(
@@ -56,10 +56,14 @@ def test_openai_sdk_reads_the_content_filter_code(
         ("/v1/responses", {"model": "m", "input": "BLOCKME"}, "input"),
     ],
 )
-def test_every_guarded_route_blocks_with_the_same_shape(
-    gateway: GatewayFactory, upstream: MockUpstream, path: str, body: dict[str, Any], param: str
+async def test_every_guarded_route_blocks_with_the_same_shape(
+    app_gateway: AppGatewayFactory,
+    mock_upstream: MockUpstream,
+    path: str,
+    body: dict[str, Any],
+    param: str,
 ) -> None:
-    response = gateway(POLICY).http().post(path, json=body)
+    response = await (await app_gateway(POLICY)).http().post(path, json=body)
     assert response.status_code == 400
     error = response.json()["error"]
     assert (error["code"], error["param"], error["type"]) == (
@@ -69,14 +73,14 @@ def test_every_guarded_route_blocks_with_the_same_shape(
     )
     assert error["message"].endswith(NOTE)
     assert response.headers["x-sluicegate-blocked"] == "input"
-    assert upstream.requests == []
+    assert mock_upstream.requests == []
 
 
-def test_block_as_message_is_marked_as_an_input_block(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_block_as_message_is_marked_as_an_input_block(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY + "block_response: message\n")
-    raw = gw.client.chat.completions.with_raw_response.create(model="m", messages=BLOCKED)
+    gw = await app_gateway(POLICY + "block_response: message\n")
+    raw = await gw.client.chat.completions.with_raw_response.create(model="m", messages=BLOCKED)
     assert raw.headers["x-sluicegate-blocked"] == "input"
     assert raw.parse().choices[0].finish_reason == "content_filter"
 
@@ -89,41 +93,39 @@ def _litellm() -> Any:
 
 @pytest.mark.filterwarnings(LITELLM_WARNINGS)
 async def test_litellm_raises_content_policy_violation(
-    gateway: GatewayFactory, upstream: MockUpstream
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
     litellm = _litellm()
-    gw = gateway(POLICY)
+    gw = await app_gateway(POLICY)
     with pytest.raises(litellm.ContentPolicyViolationError) as info:
         await litellm.acompletion(
             model="openai/m",
             messages=BLOCKED,
-            api_base=f"{gw.url}/v1",
-            api_key="x",
+            client=gw.client,
             num_retries=0,
         )
     assert "Blocked: bad." in str(info.value)
-    assert upstream.requests == []
+    assert mock_upstream.requests == []
 
 
 @pytest.mark.filterwarnings(LITELLM_WARNINGS)
 async def test_litellm_still_raises_bad_request_for_other_400s(
-    gateway: GatewayFactory, upstream: MockUpstream
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
     litellm = _litellm()
-    gw = gateway(POLICY)
+    gw = await app_gateway(POLICY)
     with pytest.raises(litellm.BadRequestError) as info:
         await litellm.acompletion(
             model="openai/m",
             messages=[{"role": "user", "content": [{"type": "text", "text": 1}]}],
-            api_base=f"{gw.url}/v1",
-            api_key="x",
+            client=gw.client,
             num_retries=0,
         )
     assert not isinstance(info.value, litellm.ContentPolicyViolationError)
 
 
 async def test_pydantic_ai_raises_content_filter_error_for_an_azure_client(
-    gateway: GatewayFactory, upstream: MockUpstream
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
     """pydantic-ai maps content-filter 400s only for Azure clients (by the code
     ``content_filter``); with its plain OpenAI provider any 400 is a
@@ -135,38 +137,40 @@ async def test_pydantic_ai_raises_content_filter_error_for_an_azure_client(
     from pydantic_ai.models.openai import OpenAIChatModel
     from pydantic_ai.providers.azure import AzureProvider
 
-    gw = gateway(POLICY)
+    gw = await app_gateway(POLICY)
 
     async def unroute(request: httpx2.Request) -> None:
         # The Azure SDK writes /deployments/{model}/...; an Azure-style front
         # (API Management, say) maps it onto the OpenAI path the gateway serves.
         request.url = request.url.copy_with(path=request.url.path.replace("/deployments/m", ""))
 
-    async with httpx2.AsyncClient(event_hooks={"request": [unroute]}) as http:
-        client = openai.AsyncAzureOpenAI(
-            base_url=f"{gw.url}/v1", api_key="x", api_version="2024-10-21", http_client=http
-        )
-        agent = Agent(OpenAIChatModel("m", provider=AzureProvider(openai_client=client)))
-        with pytest.raises(ContentFilterError):
-            await agent.run("please BLOCKME")
-    assert upstream.requests == []
+    http = gw.sdk_http(event_hooks={"request": [unroute]})
+    client = openai.AsyncAzureOpenAI(
+        base_url=f"{gw.url}/v1", api_key="x", api_version="2024-10-21", http_client=http
+    )
+    agent = Agent(OpenAIChatModel("m", provider=AzureProvider(openai_client=client)))
+    with pytest.raises(ContentFilterError):
+        await agent.run("please BLOCKME")
+    assert mock_upstream.requests == []
 
 
-def test_blocked_output_is_marked(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    http = gateway(POLICY).http()
-    upstream.push(chat_reply("here is BLOCKME"))
-    response = http.post(
+async def test_blocked_output_is_marked(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    http = (await app_gateway(POLICY)).http()
+    mock_upstream.push(chat_reply("here is BLOCKME"))
+    response = await http.post(
         "/v1/chat/completions", json={"model": "m", "messages": [{"role": "user", "content": "hi"}]}
     )
     assert response.status_code == 200
     assert response.headers["x-sluicegate-blocked"] == "output"
     assert response.json()["choices"][0]["finish_reason"] == "content_filter"
-    upstream.push(chat_reply("fine"))
-    allowed = http.post(
+    mock_upstream.push(chat_reply("fine"))
+    allowed = await http.post(
         "/v1/chat/completions", json={"model": "m", "messages": [{"role": "user", "content": "hi"}]}
     )
     assert "x-sluicegate-blocked" not in allowed.headers
-    upstream.push(
+    mock_upstream.push(
         Reply(
             body={
                 "id": "c",
@@ -177,17 +181,17 @@ def test_blocked_output_is_marked(gateway: GatewayFactory, upstream: MockUpstrea
             }
         )
     )
-    text = http.post("/v1/completions", json={"model": "m", "prompt": "hi"})
+    text = await http.post("/v1/completions", json={"model": "m", "prompt": "hi"})
     assert text.headers["x-sluicegate-blocked"] == "output"
 
 
 @pytest.mark.parametrize("include_usage", [True, False])
-def test_blocked_chat_stream_ends_with_usage_when_asked(
-    gateway: GatewayFactory, upstream: MockUpstream, include_usage: bool
+async def test_blocked_chat_stream_ends_with_usage_when_asked(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream, include_usage: bool
 ) -> None:
-    gw = gateway(POLICY + "block_response: message\n")
-    chunks = list(
-        gw.client.chat.completions.create(
+    gw = await app_gateway(POLICY + "block_response: message\n")
+    chunks = await collect(
+        await gw.client.chat.completions.create(
             model="m",
             messages=BLOCKED,
             stream=True,
@@ -203,15 +207,15 @@ def test_blocked_chat_stream_ends_with_usage_when_asked(
         assert chunks[-1].usage.total_tokens == 0
     else:
         assert with_usage == []
-    assert upstream.requests == []
+    assert mock_upstream.requests == []
 
 
-def test_blocked_completions_stream_ends_with_usage(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_blocked_completions_stream_ends_with_usage(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY + "block_response: message\n")
-    chunks = list(
-        gw.client.completions.create(
+    gw = await app_gateway(POLICY + "block_response: message\n")
+    chunks = await collect(
+        await gw.client.completions.create(
             model="m", prompt="BLOCKME", stream=True, stream_options={"include_usage": True}
         )
     )
