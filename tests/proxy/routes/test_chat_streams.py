@@ -1,11 +1,16 @@
-"""stream: true with buffer (default) and passthrough modes."""
+"""Chat and completions streams through the guarded route, in process: the
+buffer, window, audit and passthrough modes, and what an upstream stream
+that cannot be guarded becomes. (Client disconnects: tests/e2e/test_disconnects.py.)"""
 
 from __future__ import annotations
+
+import asyncio
 
 import openai
 import pytest
 
-from tests.conftest import GatewayFactory
+from tests.support.asgi import StreamingASGITransport
+from tests.support.inprocess import AppGateway, AppGatewayFactory, collect
 from tests.support.servers import MockUpstream, Reply, chat_stream
 
 POLICY = """\
@@ -23,9 +28,9 @@ WINDOW = (
 )
 
 
-def stream_text(client: openai.OpenAI, **kwargs: object) -> tuple[str, list[str | None]]:
-    chunks = list(
-        client.chat.completions.create(
+async def stream_text(client: openai.AsyncOpenAI, **kwargs: object) -> tuple[str, list[str | None]]:
+    chunks = await collect(
+        await client.chat.completions.create(
             model="m", messages=[{"role": "user", "content": "hi"}], stream=True, **kwargs
         )
     )
@@ -36,13 +41,13 @@ def stream_text(client: openai.OpenAI, **kwargs: object) -> tuple[str, list[str 
     return text, finish
 
 
-def test_buffered_stream_allowed_is_replayed(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_buffered_stream_allowed_is_replayed(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
-    upstream.push(chat_stream(["Hello", " world"], usage=True))
-    chunks = list(
-        gw.client.chat.completions.create(
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(chat_stream(["Hello", " world"], usage=True))
+    chunks = await collect(
+        await gw.client.chat.completions.create(
             model="m",
             messages=[{"role": "user", "content": "hi"}],
             stream=True,
@@ -51,48 +56,50 @@ def test_buffered_stream_allowed_is_replayed(
     )
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "Hello world"
     assert chunks[-1].usage is not None and chunks[-1].usage.total_tokens == 3
-    assert upstream.requests[0].body["stream"] is True
+    assert mock_upstream.requests[0].body["stream"] is True
 
 
-def test_buffered_stream_redacts_across_chunks(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_buffered_stream_redacts_across_chunks(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
-    upstream.push(chat_stream(["write to ja", "ne@exam", "ple.com now"]))
-    text, finish = stream_text(gw.client)
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(chat_stream(["write to ja", "ne@exam", "ple.com now"]))
+    text, finish = await stream_text(gw.client)
     assert text == "write to [EMAIL] now"
     assert finish == ["stop"]
 
 
-def test_buffered_stream_blocks_with_content_filter(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_buffered_stream_blocks_with_content_filter(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(BUFFER)
-    upstream.push(chat_stream(["this is BLOC", "KME text"]))
-    text, finish = stream_text(gw.client)
+    gw = await app_gateway(BUFFER)
+    mock_upstream.push(chat_stream(["this is BLOC", "KME text"]))
+    text, finish = await stream_text(gw.client)
     assert text == "Stopped."
     assert finish == ["content_filter"]
     record = gw.audit()[0]
     assert record["output"]["decision"] == "block"
 
 
-def test_stream_input_block_never_calls_upstream(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_stream_input_block_never_calls_upstream(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
+    gw = await app_gateway(POLICY)
     with pytest.raises(openai.BadRequestError):
-        list(
-            gw.client.chat.completions.create(
+        await collect(
+            await gw.client.chat.completions.create(
                 model="m", messages=[{"role": "user", "content": "BLOCKME"}], stream=True
             )
         )
-    assert upstream.requests == []
+    assert mock_upstream.requests == []
 
 
-def test_stream_input_block_as_message(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY + "block_response: message\n")
-    chunks = list(
-        gw.client.chat.completions.create(
+async def test_stream_input_block_as_message(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    gw = await app_gateway(POLICY + "block_response: message\n")
+    chunks = await collect(
+        await gw.client.chat.completions.create(
             model="m", messages=[{"role": "user", "content": "BLOCKME"}], stream=True
         )
     )
@@ -100,16 +107,16 @@ def test_stream_input_block_as_message(gateway: GatewayFactory, upstream: MockUp
     assert chunks[-1].choices[0].finish_reason == "content_filter"
 
 
-def test_passthrough_stream_is_marked_unguarded(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_passthrough_stream_is_marked_unguarded(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY + "streaming: passthrough\n")
-    upstream.push(chat_stream(["BLOCKME", " jane@example.com"]))
-    response = gw.client.chat.completions.with_raw_response.create(
+    gw = await app_gateway(POLICY + "streaming: passthrough\n")
+    mock_upstream.push(chat_stream(["BLOCKME", " jane@example.com"]))
+    response = await gw.client.chat.completions.with_raw_response.create(
         model="m", messages=[{"role": "user", "content": "hi"}], stream=True
     )
     assert response.headers["x-sluicegate-output"] == "unguarded"
-    chunks = list(response.parse())
+    chunks = await collect(response.parse())
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text == "BLOCKME jane@example.com"  # passthrough does not guard output
     [record] = gw.audit()
@@ -117,30 +124,34 @@ def test_passthrough_stream_is_marked_unguarded(
     assert record["stream_status"] == "complete"
 
 
-def test_passthrough_still_applies_input_guards(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_passthrough_still_applies_input_guards(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY + "streaming: passthrough\n")
-    upstream.push(chat_stream(["ok"]))
-    list(
-        gw.client.chat.completions.create(
+    gw = await app_gateway(POLICY + "streaming: passthrough\n")
+    mock_upstream.push(chat_stream(["ok"]))
+    await collect(
+        await gw.client.chat.completions.create(
             model="m", messages=[{"role": "user", "content": "mail jane@example.com"}], stream=True
         )
     )
-    assert upstream.requests[0].body["messages"][0]["content"] == "mail [EMAIL]"
+    assert mock_upstream.requests[0].body["messages"][0]["content"] == "mail [EMAIL]"
 
 
-def test_malformed_upstream_sse_is_502(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(BUFFER)
-    upstream.push(Reply(events=["{broken json", "[DONE]"]))
+async def test_malformed_upstream_sse_is_502(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    gw = await app_gateway(BUFFER)
+    mock_upstream.push(Reply(events=["{broken json", "[DONE]"]))
     with pytest.raises(openai.InternalServerError) as info:
-        stream_text(gw.client)
+        await stream_text(gw.client)
     assert info.value.status_code == 502
 
 
-def test_stream_upstream_error_status(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY)
-    upstream.push(
+async def test_stream_upstream_error_status(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(
         Reply(
             status=400,
             body={
@@ -154,14 +165,14 @@ def test_stream_upstream_error_status(gateway: GatewayFactory, upstream: MockUps
         )
     )
     with pytest.raises(openai.BadRequestError) as info:
-        stream_text(gw.client)
+        await stream_text(gw.client)
     assert info.value.code == "model_not_found"
 
 
-def test_tool_call_deltas_are_assembled_and_guarded(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_tool_call_deltas_are_assembled_and_guarded(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
+    gw = await app_gateway(POLICY)
     head = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m"}
 
     def call(args: str, first: bool = False) -> dict[str, object]:
@@ -175,7 +186,7 @@ def test_tool_call_deltas_are_assembled_and_guarded(
             "choices": [{"index": 0, "delta": {"tool_calls": [tc]}, "finish_reason": None}],
         }
 
-    upstream.push(
+    mock_upstream.push(
         Reply(
             events=[
                 call('{"to": "jane@exa', first=True),
@@ -185,8 +196,8 @@ def test_tool_call_deltas_are_assembled_and_guarded(
             ]
         )
     )
-    chunks = list(
-        gw.client.chat.completions.create(
+    chunks = await collect(
+        await gw.client.chat.completions.create(
             model="m", messages=[{"role": "user", "content": "hi"}], stream=True
         )
     )
@@ -201,13 +212,13 @@ def test_tool_call_deltas_are_assembled_and_guarded(
     assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "tool_calls"
 
 
-def test_stream_kind_comes_from_the_endpoint_not_the_chunks(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_stream_kind_comes_from_the_endpoint_not_the_chunks(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
     """Azure's first chunk is {"choices": [], "object": ""}: text deltas must still be read."""
-    gw = gateway(POLICY)
+    gw = await app_gateway(POLICY)
     head = {"id": "x", "created": 1, "model": "m"}
-    upstream.push(
+    mock_upstream.push(
         Reply(
             events=[
                 {**head, "object": "", "choices": []},
@@ -222,17 +233,17 @@ def test_stream_kind_comes_from_the_endpoint_not_the_chunks(
             ]
         )
     )
-    chunks = list(gw.client.completions.create(model="m", prompt="hi", stream=True))
+    chunks = await collect(await gw.client.completions.create(model="m", prompt="hi", stream=True))
     assert "".join(c.choices[0].text for c in chunks if c.choices) == "mail [EMAIL]"
 
 
-def test_json_answer_to_a_stream_request_is_502(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_json_answer_to_a_stream_request_is_502(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(BUFFER)
-    upstream.push(Reply(body={"choices": [{"index": 0, "message": {"content": "BLOCKME"}}]}))
+    gw = await app_gateway(BUFFER)
+    mock_upstream.push(Reply(body={"choices": [{"index": 0, "message": {"content": "BLOCKME"}}]}))
     with pytest.raises(openai.InternalServerError) as info:
-        stream_text(gw.client)
+        await stream_text(gw.client)
     assert info.value.status_code == 502
 
 
@@ -245,12 +256,12 @@ def test_json_answer_to_a_stream_request_is_502(
     ],
     ids=["null-index", "string-call", "number-content"],
 )
-def test_malformed_deltas_are_502_not_500(
-    gateway: GatewayFactory, upstream: MockUpstream, delta: dict[str, object]
+async def test_malformed_deltas_are_502_not_500(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream, delta: dict[str, object]
 ) -> None:
-    gw = gateway(BUFFER)
+    gw = await app_gateway(BUFFER)
     head = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m"}
-    upstream.push(
+    mock_upstream.push(
         Reply(
             events=[
                 {**head, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]},
@@ -259,14 +270,16 @@ def test_malformed_deltas_are_502_not_500(
         )
     )
     with pytest.raises(openai.InternalServerError) as info:
-        stream_text(gw.client)
+        await stream_text(gw.client)
     assert info.value.status_code == 502
 
 
-def test_streamed_reasoning_is_guarded(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY)
+async def test_streamed_reasoning_is_guarded(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    gw = await app_gateway(POLICY)
     head = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m", "error": None}
-    upstream.push(
+    mock_upstream.push(
         Reply(
             events=[
                 {**head, "choices": [{"index": 0, "delta": {"reasoning_content": "BLOC"}}]},
@@ -281,60 +294,38 @@ def test_streamed_reasoning_is_guarded(gateway: GatewayFactory, upstream: MockUp
             ]
         )
     )
-    text, finish = stream_text(gw.client)
+    text, finish = await stream_text(gw.client)
     assert text == "Stopped."
     assert finish == ["content_filter"]
 
 
-def test_oversized_upstream_stream_is_502(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(BUFFER, upstream={"max_response_bytes": 2000})
-    upstream.push(chat_stream(["x" * 100] * 50))
-    with pytest.raises(openai.InternalServerError) as info:
-        stream_text(gw.client)
-    assert info.value.status_code == 502
-
-
-def test_client_disconnect_cancels_buffered_upstream(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_oversized_upstream_stream_is_502(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    import time
-
-    import httpx
-
-    gw = gateway(BUFFER)
-    slow = chat_stream(["tick "] * 200)
-    slow.event_delay_s = 0.05  # 10 s of generation if nobody stops it
-    upstream.push(slow)
-    body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
-    with pytest.raises(httpx.ReadTimeout):
-        httpx.post(f"{gw.url}/v1/chat/completions", json=body, timeout=0.5)
-    deadline = time.monotonic() + 5
-    while not upstream.streams_ended and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert upstream.streams_ended == ["cancelled"]
-    while not gw.audit() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    [record] = gw.audit()
-    assert record["status"] == 499
+    gw = await app_gateway(BUFFER, upstream={"max_response_bytes": 2000})
+    mock_upstream.push(chat_stream(["x" * 100] * 50))
+    with pytest.raises(openai.InternalServerError) as info:
+        await stream_text(gw.client)
+    assert info.value.status_code == 502
 
 
 # -- window mode -------------------------------------------------------------
 
 
-def test_window_releases_incrementally_and_whole(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_window_releases_incrementally_and_whole(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(WINDOW)
+    gw = await app_gateway(WINDOW)
     words = [f"word{i} " for i in range(40)]
-    upstream.push(chat_stream(words, usage=True))
-    response = gw.client.chat.completions.with_raw_response.create(
+    mock_upstream.push(chat_stream(words, usage=True))
+    response = await gw.client.chat.completions.with_raw_response.create(
         model="m",
         messages=[{"role": "user", "content": "hi"}],
         stream=True,
         stream_options={"include_usage": True},
     )
     assert response.headers["x-sluicegate-output"] == "window"
-    chunks = list(response.parse())
+    chunks = await collect(response.parse())
     pieces = [
         c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content
     ]
@@ -348,34 +339,34 @@ def test_window_releases_incrementally_and_whole(
     assert record["stream_status"] == "complete"
 
 
-def test_window_redacts_across_chunk_boundaries(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_window_redacts_across_chunk_boundaries(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(WINDOW)
-    upstream.push(
+    gw = await app_gateway(WINDOW)
+    mock_upstream.push(
         chat_stream(["please write to ja", "ne@exam", "ple.com today, and then ", "stop here."])
     )
-    text, finish = stream_text(gw.client)
+    text, finish = await stream_text(gw.client)
     assert text == "please write to [EMAIL] today, and then stop here."
     assert finish == ["stop"]
 
 
-def test_window_block_mid_stream_ends_cleanly(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_window_block_mid_stream_ends_cleanly(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(WINDOW)
-    upstream.push(chat_stream(["a harmless start, then ", "BLOCK", "ME and more text after"]))
-    text, finish = stream_text(gw.client)
+    gw = await app_gateway(WINDOW)
+    mock_upstream.push(chat_stream(["a harmless start, then ", "BLOCK", "ME and more text after"]))
+    text, finish = await stream_text(gw.client)
     assert "BLOCKME" not in text
     assert text.endswith("Stopped.")
     assert finish == ["content_filter"]
     assert gw.audit()[0]["output"]["decision"] == "block"
 
 
-def test_window_guards_choices_independently(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_window_guards_choices_independently(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(WINDOW)
+    gw = await app_gateway(WINDOW)
     head = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m"}
 
     def delta(i: int, text: str, finish: str | None = None) -> dict[str, object]:
@@ -384,7 +375,7 @@ def test_window_guards_choices_independently(
             "choices": [{"index": i, "delta": {"content": text}, "finish_reason": finish}],
         }
 
-    upstream.push(
+    mock_upstream.push(
         Reply(
             events=[
                 delta(0, "first answer is fine "),
@@ -395,8 +386,8 @@ def test_window_guards_choices_independently(
             ]
         )
     )
-    chunks = list(
-        gw.client.chat.completions.create(
+    chunks = await collect(
+        await gw.client.chat.completions.create(
             model="m", messages=[{"role": "user", "content": "hi"}], stream=True, n=2
         )
     )
@@ -412,10 +403,10 @@ def test_window_guards_choices_independently(
     assert finish == {0: "stop", 1: "content_filter"}
 
 
-def test_window_tool_calls_are_held_and_redacted(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_window_tool_calls_are_held_and_redacted(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(WINDOW)
+    gw = await app_gateway(WINDOW)
     head = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m"}
     call = {
         "index": 0,
@@ -423,7 +414,7 @@ def test_window_tool_calls_are_held_and_redacted(
         "type": "function",
         "function": {"name": "send", "arguments": '{"to": "jane@exa'},
     }
-    upstream.push(
+    mock_upstream.push(
         Reply(
             events=[
                 {**head, "choices": [{"index": 0, "delta": {"tool_calls": [call]}}]},
@@ -445,8 +436,8 @@ def test_window_tool_calls_are_held_and_redacted(
             ]
         )
     )
-    chunks = list(
-        gw.client.chat.completions.create(
+    chunks = await collect(
+        await gw.client.chat.completions.create(
             model="m", messages=[{"role": "user", "content": "hi"}], stream=True
         )
     )
@@ -455,12 +446,12 @@ def test_window_tool_calls_are_held_and_redacted(
     assert chunks[-1].choices[0].finish_reason == "tool_calls"
 
 
-def test_window_upstream_garbage_mid_stream_is_an_error_event(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_window_upstream_garbage_mid_stream_is_an_error_event(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(WINDOW)
+    gw = await app_gateway(WINDOW)
     head = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m"}
-    upstream.push(
+    mock_upstream.push(
         Reply(
             events=[
                 {
@@ -475,91 +466,66 @@ def test_window_upstream_garbage_mid_stream_is_an_error_event(
         )
     )
     with pytest.raises(openai.APIError, match="non-JSON"):
-        stream_text(gw.client)
+        await stream_text(gw.client)
     assert "invalid" in gw.audit()[0]["stream_status"]
-
-
-def test_window_client_disconnect_cancels_upstream(
-    gateway: GatewayFactory, upstream: MockUpstream
-) -> None:
-    import time
-
-    gw = gateway(WINDOW)
-    slow = chat_stream(["tick "] * 200)
-    slow.event_delay_s = 0.05
-    upstream.push(slow)
-    with (
-        gw.http() as http,
-        http.stream(
-            "POST",
-            "/v1/chat/completions",
-            json={"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]},
-        ) as response,
-    ):
-        for line in response.iter_lines():
-            if "tick" in line:
-                break  # leave after the first released text
-    deadline = time.monotonic() + 5
-    while not upstream.streams_ended and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert upstream.streams_ended == ["cancelled"]
-    while not gw.audit() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert gw.audit()[0]["stream_status"] == "client disconnected"
 
 
 # -- audit mode --------------------------------------------------------------
 
 
-def wait_for_audit(gw: object, timeout: float = 5.0) -> list[dict[str, object]]:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        lines = gw.audit()  # type: ignore[attr-defined]
+async def wait_for_audit(gw: AppGateway) -> list[dict[str, object]]:
+    """The audit line once audit mode's check, which runs after the response,
+    has written it: the check runs on this loop, so yield to it."""
+    for _ in range(1000):
+        lines = gw.audit()
         if lines and "output" in lines[0]:
-            return lines  # type: ignore[no-any-return]
-        time.sleep(0.05)
+            return lines
+        await asyncio.sleep(0.005)
     raise AssertionError("no audit line with an output decision")
 
 
-def test_audit_mode_releases_at_once_and_records_the_decision(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_audit_mode_releases_at_once_and_records_the_decision(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY + "streaming: audit\n")
-    upstream.push(chat_stream(["this is BLOC", "KME text"]))
-    response = gw.client.chat.completions.with_raw_response.create(
+    gw = await app_gateway(POLICY + "streaming: audit\n")
+    mock_upstream.push(chat_stream(["this is BLOC", "KME text"]))
+    response = await gw.client.chat.completions.with_raw_response.create(
         model="m", messages=[{"role": "user", "content": "hi"}], stream=True
     )
     assert response.headers["x-sluicegate-output"] == "audit"
-    chunks = list(response.parse())
+    chunks = await collect(response.parse())
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text == "this is BLOCKME text"  # audit mode is not protective
-    [record] = wait_for_audit(gw)
+    [record] = await wait_for_audit(gw)
     assert record["output"]["decision"] == "block"
     assert "not protective" in record["output"]["mode"]
 
 
-def test_audit_mode_can_cut_the_stream_on_block(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_audit_mode_can_cut_the_stream_on_block(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY + "streaming: {mode: audit, cut_on_block: true, window_chars: 16}\n")
+    # The upstream's events arrive one by one, as over a socket, so the
+    # check can end while it is still sending.
+    gw = await app_gateway(
+        POLICY + "streaming: {mode: audit, cut_on_block: true, window_chars: 16}\n",
+        transport=StreamingASGITransport(mock_upstream.app),
+    )
     slow = chat_stream(["BLOCKME and a long tail "] + ["tick "] * 100)
     slow.event_delay_s = 0.02
-    upstream.push(slow)
-    text, finish = stream_text(gw.client)
+    mock_upstream.push(slow)
+    text, finish = await stream_text(gw.client)
     assert finish == ["content_filter"]
     assert text.count("tick") < 100
-    [record] = wait_for_audit(gw)
+    [record] = await wait_for_audit(gw)
     assert record["stream_status"] == "cut on block"
 
 
-def test_window_passes_role_only_and_empty_deltas(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_window_passes_role_only_and_empty_deltas(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(WINDOW)
+    gw = await app_gateway(WINDOW)
     head = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m"}
-    upstream.push(
+    mock_upstream.push(
         Reply(
             events=[
                 {**head, "choices": [{"index": 0, "delta": {"role": "assistant"}}]},
@@ -572,8 +538,8 @@ def test_window_passes_role_only_and_empty_deltas(
             ]
         )
     )
-    chunks = list(
-        gw.client.chat.completions.create(
+    chunks = await collect(
+        await gw.client.chat.completions.create(
             model="m", messages=[{"role": "user", "content": "hi"}], stream=True
         )
     )
