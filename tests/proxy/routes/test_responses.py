@@ -1,4 +1,5 @@
-"""POST /v1/responses gets the same input and output guarding as chat."""
+"""POST /v1/responses in process: the same input and output guarding as chat,
+through the openai SDK."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 import openai
 import pytest
 
-from tests.conftest import GatewayFactory
+from tests.support.inprocess import AppGatewayFactory
 from tests.support.servers import MockUpstream, Reply
 
 POLICY = """\
@@ -49,12 +50,14 @@ def response_body(text: str, *, extra_items: list[dict[str, Any]] | None = None)
     }
 
 
-def test_allowed_response(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY)
-    upstream.push(Reply(body=response_body("All good.")))
-    result = gw.client.responses.create(model="m", input="hello")
+async def test_allowed_response(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(Reply(body=response_body("All good.")))
+    result = await gw.client.responses.create(model="m", input="hello")
     assert result.output_text == "All good."
-    assert upstream.requests[0].path == "/v1/responses"
+    assert mock_upstream.requests[0].path == "/v1/responses"
 
 
 @pytest.mark.parametrize(
@@ -77,31 +80,33 @@ def test_allowed_response(gateway: GatewayFactory, upstream: MockUpstream) -> No
     ],
     ids=["string", "instructions", "message-part", "tool-output", "function-call"],
 )
-def test_input_block_never_calls_upstream(
-    gateway: GatewayFactory, upstream: MockUpstream, kwargs: dict[str, Any]
+async def test_input_block_never_calls_upstream(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream, kwargs: dict[str, Any]
 ) -> None:
-    gw = gateway(POLICY)
+    gw = await app_gateway(POLICY)
     with pytest.raises(openai.BadRequestError) as info:
-        gw.client.responses.create(model="m", **kwargs)
+        await gw.client.responses.create(model="m", **kwargs)
     assert info.value.code == "content_filter"
-    assert upstream.requests == []
+    assert mock_upstream.requests == []
 
 
-def test_input_redaction(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY)
-    upstream.push(Reply(body=response_body("ok")))
-    gw.client.responses.create(
+async def test_input_redaction(app_gateway: AppGatewayFactory, mock_upstream: MockUpstream) -> None:
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(Reply(body=response_body("ok")))
+    await gw.client.responses.create(
         model="m",
         instructions="reply to jane@example.com",
         input=[{"role": "user", "content": "mail jane@example.com"}],
     )
-    sent = upstream.requests[0].body
+    sent = mock_upstream.requests[0].body
     assert sent["instructions"] == "reply to [EMAIL]"
     assert sent["input"][0]["content"] == "mail [EMAIL]"
 
 
-def test_output_redaction_and_block(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY)
+async def test_output_redaction_and_block(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    gw = await app_gateway(POLICY)
     call = {
         "type": "function_call",
         "id": "fc_1",
@@ -110,12 +115,12 @@ def test_output_redaction_and_block(gateway: GatewayFactory, upstream: MockUpstr
         "arguments": '{"to": "jane@example.com"}',
         "status": "completed",
     }
-    upstream.push(Reply(body=response_body("write to jane@example.com", extra_items=[call])))
-    redacted = gw.client.responses.create(model="m", input="hi")
+    mock_upstream.push(Reply(body=response_body("write to jane@example.com", extra_items=[call])))
+    redacted = await gw.client.responses.create(model="m", input="hi")
     assert redacted.output_text == "write to [EMAIL]"
     assert redacted.output[1].arguments == '{"to":"[EMAIL]"}'  # type: ignore[union-attr]
-    upstream.push(Reply(body=response_body("here is BLOCKME")))
-    blocked = gw.client.responses.create(model="m", input="hi")
+    mock_upstream.push(Reply(body=response_body("here is BLOCKME")))
+    blocked = await gw.client.responses.create(model="m", input="hi")
     assert blocked.output_text == "Stopped."
     assert blocked.status == "incomplete"
     assert blocked.incomplete_details is not None
@@ -155,9 +160,9 @@ def response_events(pieces: list[str]) -> Reply:
     return Reply(events=events)
 
 
-def stream_text(gw: Any) -> tuple[str, Any]:
+async def stream_text(gw: Any) -> tuple[str, Any]:
     text, final = "", None
-    for event in gw.client.responses.create(model="m", input="hi", stream=True):
+    async for event in await gw.client.responses.create(model="m", input="hi", stream=True):
         if event.type == "response.output_text.delta":
             text += event.delta
         if event.type in ("response.completed", "response.incomplete"):
@@ -166,27 +171,27 @@ def stream_text(gw: Any) -> tuple[str, Any]:
 
 
 @pytest.mark.parametrize("mode", ["window", "buffer"])
-def test_stream_allowed_redacted_blocked(
-    gateway: GatewayFactory, upstream: MockUpstream, mode: str
+async def test_stream_allowed_redacted_blocked(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream, mode: str
 ) -> None:
-    gw = gateway(
+    gw = await app_gateway(
         POLICY + f"streaming: {{mode: {mode}, first_window_chars: 4, holdback_chars: 8,"
         " window_chars: 16}\n"
     )
-    upstream.push(response_events(["Hello ", "world"]))
-    text, final = stream_text(gw)
+    mock_upstream.push(response_events(["Hello ", "world"]))
+    text, final = await stream_text(gw)
     assert text == "Hello world"
     assert final.output_text == "Hello world"
-    upstream.push(
+    mock_upstream.push(
         response_events(
             ["please write to jane@exa", "mple.com if you like, ", "and say hello from us."]
         )
     )
-    text, final = stream_text(gw)
+    text, final = await stream_text(gw)
     assert text == "please write to [EMAIL] if you like, and say hello from us."
     assert final.output_text == text
-    upstream.push(response_events(["a long and harmless start of an answer ", "BLOC", "KME"]))
-    text, final = stream_text(gw)
+    mock_upstream.push(response_events(["a long and harmless start of an answer ", "BLOC", "KME"]))
+    text, final = await stream_text(gw)
     assert "BLOCKME" not in text
     assert final.status == "incomplete"
     # The notice goes into the open message as a text delta: the final
@@ -198,26 +203,26 @@ def test_stream_allowed_redacted_blocked(
 
 
 @pytest.mark.parametrize("mode", ["window", "buffer"])
-def test_stream_without_final_response_fails(
-    gateway: GatewayFactory, upstream: MockUpstream, mode: str
+async def test_stream_without_final_response_fails(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream, mode: str
 ) -> None:
-    gw = gateway(POLICY + f"streaming: {mode}\n")
-    upstream.push(Reply(events=[{"type": "response.created", "response": response_body("")}]))
+    gw = await app_gateway(POLICY + f"streaming: {mode}\n")
+    mock_upstream.push(Reply(events=[{"type": "response.created", "response": response_body("")}]))
     with pytest.raises(openai.APIError):
-        stream_text(gw)
+        await stream_text(gw)
 
 
-def test_window_releases_response_text_before_the_end(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_window_releases_response_text_before_the_end(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(
+    gw = await app_gateway(
         POLICY + "streaming: {mode: window, first_window_chars: 8, holdback_chars: 8,"
         " window_chars: 16}\n"
     )
-    upstream.push(response_events([f"word{i} " for i in range(30)]))
+    mock_upstream.push(response_events([f"word{i} " for i in range(30)]))
     deltas = [
         e
-        for e in gw.client.responses.create(model="m", input="hi", stream=True)
+        async for e in await gw.client.responses.create(model="m", input="hi", stream=True)
         if e.type == "response.output_text.delta"
     ]
     assert len(deltas) > 3
