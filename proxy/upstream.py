@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 
 import httpx
 
 from .config import UpstreamConfig
 from .http.errors import UpstreamError, UpstreamTimeout, UpstreamUnreachable
 
-__all__ = ["UpstreamClient", "default_transport"]
+__all__ = [
+    "UpstreamClient",
+    "default_transport",
+    "raw_chunks",
+]
 
 # Never forwarded in either direction: connection-level, or recomputed by us.
 HOP_BY_HOP = frozenset(
@@ -72,18 +76,21 @@ class UpstreamClient:
         ).as_dict()
 
     def forward_headers(
-        self, incoming: Mapping[str, str], *, strip_authorization: bool = False
+        self, incoming: Mapping[str, str], *, strip: Collection[str] = ()
     ) -> dict[str, str]:
-        """Client headers to send upstream: no hop-by-hop or gateway headers, the
-        upstream key in place of the client's when one is configured, and no
-        compression (bodies are parsed here; loopback and LAN gain nothing)."""
+        """Client headers to send upstream: no hop-by-hop or gateway headers,
+        none of ``strip`` (lower-case names: headers that carried a gateway
+        key), the upstream key in place of the client's when one is
+        configured, and no compression (bodies are parsed here; loopback and
+        LAN gain nothing)."""
+        dropped = {*strip, "authorization"} if self.api_key is not None else set(strip)
         headers = {
             k: v
             for k, v in incoming.items()
-            if k.lower() not in HOP_BY_HOP and not k.lower().startswith("x-sluicegate-")
+            if k.lower() not in HOP_BY_HOP
+            and not k.lower().startswith("x-sluicegate-")
+            and k.lower() not in dropped
         }
-        if self.api_key is not None or strip_authorization:
-            headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
         if self.api_key is not None:
             headers["authorization"] = f"Bearer {self.api_key}"
         headers["accept-encoding"] = "identity"
@@ -129,7 +136,7 @@ class UpstreamClient:
         chunks = []
         size = 0
         try:
-            async for chunk in response.aiter_raw():
+            async for chunk in raw_chunks(response):
                 size += len(chunk)
                 if size > self.max_response_bytes:
                     raise UpstreamError(
@@ -156,3 +163,14 @@ def translate(exc: BaseException) -> UpstreamError:
     if timed_out:
         return UpstreamTimeout(f"upstream did not answer in time: {exc or type(exc).__name__}")
     return UpstreamUnreachable(f"upstream unreachable: {exc or type(exc).__name__}")
+
+
+async def raw_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The body's bytes as they arrive; at once when a transport has read
+    them already (``httpx.MockTransport`` reads its responses whole)."""
+    if response.is_stream_consumed:
+        if response.content:
+            yield response.content
+        return
+    async for chunk in response.aiter_raw():
+        yield chunk

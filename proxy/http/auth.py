@@ -14,15 +14,18 @@ KEY_HEADER = "x-sluicegate-key"
 
 
 class ClientIdentity:
-    __slots__ = ("from_authorization", "name", "policy")
+    __slots__ = ("gateway_headers", "name", "policy")
 
-    def __init__(self, name: str | None, policy: str | None, from_authorization: bool) -> None:
+    def __init__(
+        self, name: str | None, policy: str | None, gateway_headers: frozenset[str] = frozenset()
+    ) -> None:
         self.name = name
         self.policy = policy
-        self.from_authorization = from_authorization
+        # Client headers that carried a gateway key: never forwarded upstream.
+        self.gateway_headers = gateway_headers
 
 
-ANONYMOUS = ClientIdentity(None, None, False)
+ANONYMOUS = ClientIdentity(None, None)
 
 
 class KeyRing:
@@ -37,16 +40,26 @@ class KeyRing:
         return bool(self._keys)
 
     def identify(self, headers: Mapping[str, str]) -> ClientIdentity:
-        """Read ``x-sluicegate-key``, else ``Authorization: Bearer``. Whenever
-        Authorization carries a gateway key it is the gateway's, and is not
-        forwarded upstream (even if the key came in the other header too)."""
+        """Read ``x-sluicegate-key``, else ``Authorization: Bearer`` or
+        ``x-api-key`` (where Anthropic's SDKs put a key). A key-carrying header
+        whose value is a gateway key is the gateway's and is not forwarded
+        upstream, even if the key came in another header too."""
         if not self._keys:
             return ANONYMOUS
         scheme, _, token = headers.get("authorization", "").partition(" ")
-        bearer = token.strip() if scheme.lower() == "bearer" else ""
-        bearer_entry = self._keys.get(_digest(bearer)) if bearer else None
+        carried = {
+            "authorization": token.strip() if scheme.lower() == "bearer" else None,
+            "x-api-key": headers.get("x-api-key"),
+        }
+        found = {h: e for h, v in carried.items() if v and (e := self._keys.get(_digest(v)))}
         presented = headers.get(KEY_HEADER)
-        entry = self._keys.get(_digest(presented)) if presented else bearer_entry
+        # x-sluicegate-key, when sent, decides alone (a wrong one is not rescued
+        # by a right key elsewhere); else a gateway key in either header does,
+        # and a provider key in the other is the client's, forwarded.
+        if presented is not None:
+            entry = self._keys.get(_digest(presented))
+        else:
+            entry = next(iter(found.values()), None)
         if entry is None:
             raise ClientError(
                 "invalid or missing gateway key",
@@ -54,7 +67,7 @@ class KeyRing:
                 code="invalid_api_key",
                 error_type="authentication_error",
             )
-        return ClientIdentity(entry.name, entry.policy, bearer_entry is not None)
+        return ClientIdentity(entry.name, entry.policy, frozenset(found))
 
 
 def _digest(key: str) -> bytes:

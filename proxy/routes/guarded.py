@@ -105,9 +105,7 @@ class GuardedEndpoint:
         # Always forward what the guards read, re-encoded: the client's bytes may
         # hold duplicate keys that another parser would resolve differently.
         raw = orjson.dumps(body)
-        headers = services.upstream.forward_headers(
-            request.headers, strip_authorization=identity.from_authorization
-        )
+        headers = services.upstream.forward_headers(request.headers, strip=identity.gateway_headers)
         if stream:
             return await self.relay.relay(
                 request, self.kind, self.path, policy, info, decision, headers, raw, record

@@ -33,9 +33,7 @@ class PassthroughEndpoint:
         record.route = request.url.path
         identity = services.keys.identify(request.headers)
         content = await read_body(request, services.config.max_body_bytes)
-        headers = services.upstream.forward_headers(
-            request.headers, strip_authorization=identity.from_authorization
-        )
+        headers = services.upstream.forward_headers(request.headers, strip=identity.gateway_headers)
         upstream_started = time.perf_counter()
         upstream = await services.upstream.send(
             request.method,

@@ -31,6 +31,7 @@ from ..http.responses import DECISION_HEADER, upstream_error_or_raw, upstream_he
 from ..payloads.bundles import PayloadShapeError
 from ..payloads.kinds import EndpointKind
 from ..sse import SSEParser, decode_json
+from ..upstream import raw_chunks
 from .chat import ChatCodec
 from .codec import StreamCodec
 from .guarded import GuardedStream
@@ -187,7 +188,7 @@ async def relay_events(
     parser = SSEParser()
     size = 0
     try:
-        async for data in upstream.aiter_raw():
+        async for data in raw_chunks(upstream):
             size += len(data)
             if size > max_bytes:
                 raise UpstreamError(

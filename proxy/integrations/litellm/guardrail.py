@@ -20,9 +20,10 @@ semantics exactly:
 * ``async_pre_call_hook`` (``pre_call``): reads every field a client controls
   (messages in the policy's ``input_scope``, tool schemas, predicted output,
   prompts, embedding inputs); a block raises a 400 with the gateway's own
-  content-filter body (``code: content_filter``) before any upstream call (or, with ``block_response:
-  message``, a 200 completion with ``finish_reason: content_filter``); a
-  redaction rewrites the request before it leaves.
+  content-filter body (``code: content_filter``) before any upstream call
+  (or, with ``block_response: message``, a 200 completion with
+  ``finish_reason: content_filter``); a redaction rewrites the request
+  before it leaves.
 * ``async_moderation_hook`` (``during_call``): the same check, run alongside
   the upstream call; it can block but cannot rewrite, so a redact decision
   there blocks too (``unappliable_redaction: allow`` only records it).
