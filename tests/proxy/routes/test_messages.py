@@ -1,5 +1,6 @@
-"""POST /v1/messages (Anthropic's Messages API) gets the same input and output
-guarding as chat, read and written through the real ``anthropic`` SDK."""
+"""POST /v1/messages (Anthropic's Messages API) in process: the same input and
+output guarding as chat, read and written through the real ``anthropic`` SDK.
+(The payload family's pure halves: tests/proxy/payloads/test_messages.py.)"""
 
 from __future__ import annotations
 
@@ -8,13 +9,8 @@ from typing import Any
 import anthropic
 import pytest
 
-from sluicegate.proxy.payloads.messages import (
-    assemble_message_events,
-    blocked_message,
-    decode_message_events,
-    message_stream,
-)
-from tests.conftest import Gateway, GatewayFactory
+from tests.proxy.payloads.test_messages import TOOL_MESSAGE, text, tool_use
+from tests.support.inprocess import NETWORK, AppGateway, AppGatewayFactory
 from tests.support.servers import (
     MockUpstream,
     Reply,
@@ -35,41 +31,34 @@ rules:
 USER = [{"role": "user", "content": "hi"}]
 
 
-def client(gw: Gateway, **kwargs: Any) -> anthropic.Anthropic:
-    options: dict[str, Any] = {"api_key": "sk-ant-client", **kwargs}
-    sdk = anthropic.Anthropic(base_url=gw.url, max_retries=0, timeout=10, **options)
-    gw.stack.callback(sdk.close)
-    return sdk
+def client(gw: AppGateway, **kwargs: Any) -> anthropic.AsyncAnthropic:
+    return gw.anthropic(**kwargs)
 
 
-def create(gw: Gateway, messages: list[Any] = USER, **kwargs: Any) -> anthropic.types.Message:
-    return client(gw).messages.create(
+async def create(
+    gw: AppGateway, messages: list[Any] = USER, **kwargs: Any
+) -> anthropic.types.Message:
+    return await client(gw).messages.create(
         model="claude-mock", max_tokens=64, messages=messages, **kwargs
     )
-
-
-def text(value: str) -> dict[str, Any]:
-    return {"type": "text", "text": value}
-
-
-def tool_use(tool_input: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "tool_use", "id": "toolu_1", "name": "send", "input": tool_input}
 
 
 # Not streamed
 
 
-def test_allowed_message_and_upstream_auth(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY)
-    upstream.push(anthropic_reply(text("All good.")))
-    raw = client(gw).messages.with_raw_response.create(
+async def test_allowed_message_and_upstream_auth(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(anthropic_reply(text("All good.")))
+    raw = await client(gw).messages.with_raw_response.create(
         model="claude-mock", max_tokens=64, messages=USER
     )
-    message = raw.parse()
+    message = await raw.parse()
     assert message.content[0].type == "text" and message.content[0].text == "All good."
     assert message.stop_reason == "end_turn"
     assert raw.headers["x-sluicegate-decision"] == "allow"
-    [received] = upstream.requests
+    [received] = mock_upstream.requests
     assert received.path == "/v1/messages"
     # The SDK's credentials (as x-api-key, or a bearer token since the 2.x SDKs)
     # and API version reach the upstream.
@@ -78,27 +67,34 @@ def test_allowed_message_and_upstream_auth(gateway: GatewayFactory, upstream: Mo
     assert received.headers["anthropic-version"]
 
 
-def test_x_api_key_reaches_upstream(gateway: GatewayFactory, upstream: MockUpstream) -> None:
+async def test_x_api_key_reaches_upstream(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
     """Older SDKs, Claude Code and curl send the key as ``x-api-key``."""
-    gw = gateway(POLICY)
-    upstream.push(anthropic_reply(text("ok")))
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(anthropic_reply(text("ok")))
     headers = {"x-api-key": "sk-ant-client", "anthropic-version": "2023-06-01"}
     body = {"model": "m", "max_tokens": 8, "messages": USER}
-    assert gw.http().post("/v1/messages", json=body, headers=headers).status_code == 200
-    assert upstream.requests[0].headers["x-api-key"] == "sk-ant-client"
-    assert upstream.requests[0].headers["anthropic-version"] == "2023-06-01"
+    response = await gw.http().post("/v1/messages", json=body, headers=headers)
+    assert response.status_code == 200
+    assert mock_upstream.requests[0].headers["x-api-key"] == "sk-ant-client"
+    assert mock_upstream.requests[0].headers["anthropic-version"] == "2023-06-01"
 
 
-def test_gateway_key_from_the_sdk(gateway: GatewayFactory, upstream: MockUpstream) -> None:
+async def test_gateway_key_from_the_sdk(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
     """A gateway key given as the SDK's ``auth_token`` arrives as a bearer
     token: the gateway takes it and does not forward it."""
-    gw = gateway(POLICY, auth={"keys": ["sg-key"]})
-    upstream.push(anthropic_reply(text("ok")))
+    gw = await app_gateway(POLICY, auth={"keys": ["sg-key"]})
+    mock_upstream.push(anthropic_reply(text("ok")))
     sdk = client(gw, api_key=None, auth_token="sg-key")
-    assert sdk.messages.create(model="m", max_tokens=8, messages=USER).content[0].type == "text"
-    assert "authorization" not in upstream.requests[0].headers
+    assert (await sdk.messages.create(model="m", max_tokens=8, messages=USER)).content[
+        0
+    ].type == "text"
+    assert "authorization" not in mock_upstream.requests[0].headers
     with pytest.raises(anthropic.AuthenticationError) as caught:
-        client(gw, api_key=None, auth_token="wrong").messages.create(
+        await client(gw, api_key=None, auth_token="wrong").messages.create(
             model="m", max_tokens=8, messages=USER
         )
     assert caught.value.body == {
@@ -107,17 +103,19 @@ def test_gateway_key_from_the_sdk(gateway: GatewayFactory, upstream: MockUpstrea
     }
 
 
-def test_input_block_is_an_anthropic_error(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY)
+async def test_input_block_is_an_anthropic_error(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    gw = await app_gateway(POLICY)
     with pytest.raises(anthropic.BadRequestError) as caught:
-        create(gw, [{"role": "user", "content": "please BLOCKME"}])
+        await create(gw, [{"role": "user", "content": "please BLOCKME"}])
     assert caught.value.body == {
         "type": "error",
         "error": {"type": "invalid_request_error", "message": "Stopped."},
     }
     assert caught.value.response.headers["x-sluicegate-decision"].startswith("block")
     assert caught.value.response.headers["x-sluicegate-blocked"] == "input"
-    assert upstream.requests == []
+    assert mock_upstream.requests == []
 
 
 @pytest.mark.parametrize(
@@ -212,37 +210,40 @@ def test_input_block_is_an_anthropic_error(gateway: GatewayFactory, upstream: Mo
         "tool-schema",
     ],
 )
-def test_input_block_wherever_text_is(
-    gateway: GatewayFactory, upstream: MockUpstream, messages: list[Any], extra: dict[str, Any]
+async def test_input_block_wherever_text_is(
+    app_gateway: AppGatewayFactory,
+    mock_upstream: MockUpstream,
+    messages: list[Any],
+    extra: dict[str, Any],
 ) -> None:
-    gw = gateway(POLICY)
+    gw = await app_gateway(POLICY)
     with pytest.raises(anthropic.BadRequestError):
-        create(gw, messages, **extra)
-    assert upstream.requests == []
+        await create(gw, messages, **extra)
+    assert mock_upstream.requests == []
 
 
-def test_input_scope_applies_but_system_is_always_read(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_input_scope_applies_but_system_is_always_read(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY + "input_scope: all_user\n")
-    upstream.push(anthropic_reply(text("ok")))
+    gw = await app_gateway(POLICY + "input_scope: all_user\n")
+    mock_upstream.push(anthropic_reply(text("ok")))
     history = [
         {"role": "user", "content": "hi"},
         {"role": "assistant", "content": "BLOCKME"},
         {"role": "user", "content": "go on"},
     ]
-    assert create(gw, history).content[0].type == "text"  # assistant turns out of scope
+    assert (await create(gw, history)).content[0].type == "text"  # assistant turns out of scope
     with pytest.raises(anthropic.BadRequestError):
-        create(gw, history, system="BLOCKME")
-    assert len(upstream.requests) == 1
+        await create(gw, history, system="BLOCKME")
+    assert len(mock_upstream.requests) == 1
 
 
-def test_input_redaction_reaches_upstream_in_place(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_input_redaction_reaches_upstream_in_place(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
-    upstream.push(anthropic_reply(text("ok")))
-    create(
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(anthropic_reply(text("ok")))
+    await create(
         gw,
         [
             {"role": "user", "content": [text("mail jane@example.com")]},
@@ -260,20 +261,22 @@ def test_input_redaction_reaches_upstream_in_place(
         ],
         system=[text("user is jane@example.com")],
     )
-    body = upstream.requests[0].body
+    body = mock_upstream.requests[0].body
     assert body["system"] == [text("user is [EMAIL]")]
     assert body["messages"][0]["content"] == [text("mail [EMAIL]")]
     assert body["messages"][1]["content"][0]["input"] == {"to": ["[EMAIL]"], "n": 2}
     assert body["messages"][2]["content"][0]["content"] == "sent to [EMAIL]"
 
 
-def test_images_count_as_unscanned(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY + "non_text_content: block\n")
+async def test_images_count_as_unscanned(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    gw = await app_gateway(POLICY + "non_text_content: block\n")
     image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AA"}}
     with pytest.raises(anthropic.BadRequestError) as caught:
-        create(gw, [{"role": "user", "content": [text("look"), image]}])
+        await create(gw, [{"role": "user", "content": [text("look"), image]}])
     assert "cannot check" in caught.value.message
-    assert upstream.requests == []
+    assert mock_upstream.requests == []
 
 
 @pytest.mark.parametrize(
@@ -296,92 +299,96 @@ def test_images_count_as_unscanned(gateway: GatewayFactory, upstream: MockUpstre
         {"model": "m", "max_tokens": 8, "messages": USER, "tools": "x"},
     ],
 )
-def test_malformed_requests_are_anthropic_400s(
-    gateway: GatewayFactory, upstream: MockUpstream, body: dict[str, Any]
+async def test_malformed_requests_are_anthropic_400s(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream, body: dict[str, Any]
 ) -> None:
-    gw = gateway(POLICY)
-    response = gw.http().post("/v1/messages", json=body)
+    gw = await app_gateway(POLICY)
+    response = await gw.http().post("/v1/messages", json=body)
     assert response.status_code == 400
     error = response.json()
     assert error["type"] == "error" and error["error"]["type"] == "invalid_request_error"
     assert error["error"]["message"]
-    assert upstream.requests == []
+    assert mock_upstream.requests == []
 
 
-def test_gateway_errors_are_anthropic_shaped(gateway: GatewayFactory) -> None:
-    gw = gateway(POLICY, upstream={"url": "http://127.0.0.1:9"})
+async def test_gateway_errors_are_anthropic_shaped(app_gateway: AppGatewayFactory) -> None:
+    gw = await app_gateway(POLICY, upstream={"url": "http://127.0.0.1:9"}, transport=NETWORK)
     http = gw.http()
-    bad_json = http.post("/v1/messages", content=b"{nope")
+    bad_json = await http.post("/v1/messages", content=b"{nope")
     assert bad_json.status_code == 400
     assert bad_json.json()["error"]["type"] == "invalid_request_error"
     with pytest.raises(anthropic.APIStatusError) as caught:
-        create(gw)
+        await create(gw)
     assert caught.value.status_code == 502
     assert caught.value.body["type"] == "error"
     assert caught.value.body["error"]["type"] == "api_error"
 
 
-def test_malformed_upstream_answer_is_a_502(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_malformed_upstream_answer_is_a_502(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
-    upstream.push(Reply(body={"type": "message", "content": "not a list"}))
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(Reply(body={"type": "message", "content": "not a list"}))
     with pytest.raises(anthropic.InternalServerError) as caught:
-        create(gw)
+        await create(gw)
     assert caught.value.status_code == 502
 
 
-def test_upstream_errors_pass_through(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY)
+async def test_upstream_errors_pass_through(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    gw = await app_gateway(POLICY)
     error = {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}
-    upstream.push(Reply(status=529, body=error))
+    mock_upstream.push(Reply(status=529, body=error))
     with pytest.raises(anthropic.APIStatusError) as caught:
-        create(gw)
+        await create(gw)
     assert caught.value.status_code == 529
     assert caught.value.body == error
 
 
-def test_output_redaction_of_text_and_tool_input(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_output_redaction_of_text_and_tool_input(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
-    upstream.push(
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(
         anthropic_reply(
             text("write to jane@example.com"),
             tool_use({"to": "jane@example.com", "cc": ["x"]}),
             stop_reason="tool_use",
         )
     )
-    message = create(gw)
+    message = await create(gw)
     first, second = message.content
     assert first.type == "text" and first.text == "write to [EMAIL]"
     assert second.type == "tool_use" and second.input == {"to": "[EMAIL]", "cc": ["x"]}
     assert message.stop_reason == "tool_use"
 
 
-def test_output_redaction_that_would_break_tool_input_blocks(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_output_redaction_that_would_break_tool_input_blocks(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
+    gw = await app_gateway(POLICY)
     # The span 'ZZ","' crosses a JSON string's end: redacting it would break the input.
-    upstream.push(anthropic_reply(tool_use({"a": "xZZ", "b": "y"}), stop_reason="tool_use"))
-    message = create(gw)
+    mock_upstream.push(anthropic_reply(tool_use({"a": "xZZ", "b": "y"}), stop_reason="tool_use"))
+    message = await create(gw)
     assert [block.type for block in message.content] == ["text"]
     assert message.stop_reason == "refusal"
 
 
-def test_output_block_stops_with_refusal(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY)
-    upstream.push(
+async def test_output_block_stops_with_refusal(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(
         anthropic_reply(
             {"type": "thinking", "thinking": "plan", "signature": "sig"},
             text("here: BLOCKME"),
         )
     )
-    raw = client(gw).messages.with_raw_response.create(
+    raw = await client(gw).messages.with_raw_response.create(
         model="claude-mock", max_tokens=64, messages=USER
     )
-    message = raw.parse()
+    message = await raw.parse()
     assert [(b.type, getattr(b, "text", None)) for b in message.content] == [("text", "Stopped.")]
     assert message.stop_reason == "refusal"
     assert message.stop_details is not None and message.stop_details.explanation == "Stopped."
@@ -389,64 +396,65 @@ def test_output_block_stops_with_refusal(gateway: GatewayFactory, upstream: Mock
     assert gw.audit()[0]["output"]["decision"].startswith("block")
 
 
-def test_output_thinking_is_guarded(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY)
-    upstream.push(
+async def test_output_thinking_is_guarded(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(
         anthropic_reply(
             {"type": "thinking", "thinking": "ask jane@example.com", "signature": "sig"},
             {"type": "redacted_thinking", "data": "opaque"},
             text("done"),
         )
     )
-    message = create(gw)
+    message = await create(gw)
     thinking = message.content[0]
     assert thinking.type == "thinking" and thinking.thinking == "ask [EMAIL]"
     assert message.content[1].type == "redacted_thinking"
 
 
-def test_block_response_message(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY + "block_response: message\n")
-    message = create(gw, [{"role": "user", "content": "BLOCKME"}])
+async def test_block_response_message(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    gw = await app_gateway(POLICY + "block_response: message\n")
+    message = await create(gw, [{"role": "user", "content": "BLOCKME"}])
     assert [(b.type, getattr(b, "text", None)) for b in message.content] == [("text", "Stopped.")]
     assert message.stop_reason == "refusal"
     assert message.model == "claude-mock"
-    with client(gw).messages.stream(
+    async with client(gw).messages.stream(
         model="claude-mock", max_tokens=8, messages=[{"role": "user", "content": "BLOCKME"}]
     ) as stream:
-        assert "".join(stream.text_stream) == "Stopped."
-        assert stream.get_final_message().stop_reason == "refusal"
-    assert upstream.requests == []
+        assert "".join([piece async for piece in stream.text_stream]) == "Stopped."
+        assert (await stream.get_final_message()).stop_reason == "refusal"
+    assert mock_upstream.requests == []
 
 
 # Streamed: through the one relay (window mode by default)
 
-TOOL_MESSAGE = anthropic_message(
-    {"type": "thinking", "thinking": "I should mail jane@example.com", "signature": "sig=="},
-    text("Sending to jane@example.com now."),
-    tool_use({"to": "jane@example.com", "body": "hello\nthere"}),
-    stop_reason="tool_use",
-)
 
-
-def test_stream_allowed(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY)
-    upstream.push(sse_reply(anthropic_events(anthropic_message(text("Hello there, world.")))))
-    with client(gw).messages.stream(model="claude-mock", max_tokens=64, messages=USER) as stream:
-        assert "".join(stream.text_stream) == "Hello there, world."
-        final = stream.get_final_message()
+async def test_stream_allowed(app_gateway: AppGatewayFactory, mock_upstream: MockUpstream) -> None:
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(sse_reply(anthropic_events(anthropic_message(text("Hello there, world.")))))
+    async with client(gw).messages.stream(
+        model="claude-mock", max_tokens=64, messages=USER
+    ) as stream:
+        assert "".join([piece async for piece in stream.text_stream]) == "Hello there, world."
+        final = await stream.get_final_message()
     assert final.stop_reason == "end_turn"
     assert final.usage.input_tokens == 7 and final.usage.output_tokens == 11
-    assert upstream.requests[0].body["stream"] is True
+    assert mock_upstream.requests[0].body["stream"] is True
 
 
-def test_stream_redacts_text_thinking_and_tool_input(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_stream_redacts_text_thinking_and_tool_input(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
-    upstream.push(sse_reply(anthropic_events(TOOL_MESSAGE, piece=3)))
-    with client(gw).messages.stream(model="claude-mock", max_tokens=64, messages=USER) as stream:
-        events = list(stream)
-        final = stream.get_final_message()
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(sse_reply(anthropic_events(TOOL_MESSAGE, piece=3)))
+    async with client(gw).messages.stream(
+        model="claude-mock", max_tokens=64, messages=USER
+    ) as stream:
+        events = [event async for event in stream]
+        final = await stream.get_final_message()
     thinking, said, call = final.content
     assert thinking.type == "thinking" and thinking.thinking == "I should mail [EMAIL]"
     assert thinking.signature == "sig=="
@@ -456,14 +464,16 @@ def test_stream_redacts_text_thinking_and_tool_input(
     assert [e.type for e in events][-1] == "message_stop"
 
 
-def test_stream_block_ends_well_formed(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY)
-    upstream.push(sse_reply(anthropic_events(anthropic_message(text("one BLOCKME two")))))
-    response = client(gw).messages.with_raw_response.create(
+async def test_stream_block_ends_well_formed(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(sse_reply(anthropic_events(anthropic_message(text("one BLOCKME two")))))
+    response = await client(gw).messages.with_raw_response.create(
         model="claude-mock", max_tokens=64, messages=USER, stream=True
     )
     assert response.headers["x-sluicegate-output"] == "window"
-    events = [e for e in response.parse() if e.type != "ping"]
+    events = [e async for e in await response.parse() if e.type != "ping"]
     # "one " left before the guards saw the rest; the notice goes into the
     # open text block, which is then closed, and the message ends.
     assert [e.type for e in events] == [
@@ -480,16 +490,16 @@ def test_stream_block_ends_well_formed(gateway: GatewayFactory, upstream: MockUp
     assert "BLOCKME" not in str(events)
 
 
-def test_stream_input_block(gateway: GatewayFactory, upstream: MockUpstream) -> None:
-    gw = gateway(POLICY)
-    with (
-        pytest.raises(anthropic.BadRequestError),
-        client(gw).messages.stream(
+async def test_stream_input_block(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
+) -> None:
+    gw = await app_gateway(POLICY)
+    with pytest.raises(anthropic.BadRequestError):
+        async with client(gw).messages.stream(
             model="m", max_tokens=8, messages=[{"role": "user", "content": "BLOCKME"}]
-        ) as stream,
-    ):
-        stream.until_done()
-    assert upstream.requests == []
+        ) as stream:
+            await stream.until_done()
+    assert mock_upstream.requests == []
 
 
 @pytest.mark.parametrize(
@@ -504,19 +514,17 @@ def test_stream_input_block(gateway: GatewayFactory, upstream: MockUpstream) -> 
     ],
     ids=["truncated", "error-event", "no-message-start"],
 )
-def test_stream_that_cannot_be_guarded_is_a_502(
-    gateway: GatewayFactory, upstream: MockUpstream, events: list[dict[str, Any]]
+async def test_stream_that_cannot_be_guarded_is_a_502(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream, events: list[dict[str, Any]]
 ) -> None:
     """buffer mode: nothing leaves before the whole check, so the broken
     stream is still an HTTP 502."""
-    gw = gateway(POLICY + "streaming: buffer\n")
-    upstream.push(sse_reply(events))
+    gw = await app_gateway(POLICY + "streaming: buffer\n")
+    mock_upstream.push(sse_reply(events))
     sdk = client(gw)
-    with (
-        pytest.raises(anthropic.InternalServerError) as caught,
-        sdk.messages.stream(model="m", max_tokens=8, messages=USER) as stream,
-    ):
-        stream.until_done()
+    with pytest.raises(anthropic.InternalServerError) as caught:
+        async with sdk.messages.stream(model="m", max_tokens=8, messages=USER) as stream:
+            await stream.until_done()
     assert caught.value.status_code == 502
     assert caught.value.body["error"]["type"] == "api_error"
 
@@ -532,73 +540,17 @@ def test_stream_that_cannot_be_guarded_is_a_502(
     ],
     ids=["truncated", "error-event"],
 )
-def test_stream_broken_after_it_began_ends_with_an_error_event(
-    gateway: GatewayFactory, upstream: MockUpstream, events: list[dict[str, Any]]
+async def test_stream_broken_after_it_began_ends_with_an_error_event(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream, events: list[dict[str, Any]]
 ) -> None:
     """window mode: the message began before the upstream broke, so the
     stream ends with Anthropic's error event, which the SDK raises."""
-    gw = gateway(POLICY)
-    upstream.push(sse_reply(events))
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(sse_reply(events))
     sdk = client(gw)
-    with (
-        pytest.raises(anthropic.APIStatusError, match="upstream") as caught,
-        sdk.messages.stream(model="m", max_tokens=8, messages=USER) as stream,
-    ):
-        stream.until_done()
+    with pytest.raises(anthropic.APIStatusError, match="upstream") as caught:
+        async with sdk.messages.stream(model="m", max_tokens=8, messages=USER) as stream:
+            await stream.until_done()
     assert caught.value.body["type"] == "error"
     assert caught.value.body["error"]["type"] == "api_error"
     assert "cut short" not in str(caught.value.body)
-
-
-# The pure halves, which the relay's Messages codec reuses
-
-
-def test_assembling_the_events_gives_the_message_back() -> None:
-    raw = sse_reply(anthropic_events(TOOL_MESSAGE, piece=2)).raw
-    assert raw is not None
-    assert assemble_message_events(decode_message_events(raw)) == TOOL_MESSAGE
-
-
-@pytest.mark.parametrize(
-    "message",
-    [TOOL_MESSAGE, blocked_message("r1", "claude-mock", "Stopped.")],
-    ids=["tool-use", "blocked"],
-)
-def test_message_stream_round_trips(message: dict[str, Any]) -> None:
-    written = message_stream(message)
-    assert assemble_message_events(decode_message_events(written)) == message
-
-
-def test_message_stream_reads_in_the_sdk(upstream: MockUpstream) -> None:
-    """What the gateway writes, read by the SDK's stream helpers straight from
-    the mock server (no gateway between): every block type, and a citation."""
-    cited = {
-        **text("per the doc"),
-        "citations": [
-            {
-                "type": "char_location",
-                "cited_text": "doc",
-                "document_index": 0,
-                "document_title": None,
-                "start_char_index": 0,
-                "end_char_index": 3,
-            }
-        ],
-    }
-    message = anthropic_message(
-        *TOOL_MESSAGE["content"], cited, {"type": "redacted_thinking", "data": "opaque"}
-    )
-    upstream.push(Reply(raw=message_stream(message), headers={"content-type": "text/event-stream"}))
-    sdk = anthropic.Anthropic(api_key="k", base_url=upstream.url, max_retries=0, timeout=10)
-    with sdk.messages.stream(model="m", max_tokens=8, messages=USER) as stream:
-        final = stream.get_final_message()
-    sdk.close()
-    assert without_nones(final.model_dump(mode="json")) == without_nones(message)
-
-
-def without_nones(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: without_nones(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [without_nones(v) for v in value]
-    return value
