@@ -161,6 +161,7 @@ class GatewayConfig(_Strict):
     max_body_bytes: int = Field(8 * 1024 * 1024, gt=0)
     hot_reload: bool = True
     audit: AuditConfig = Field(default_factory=AuditConfig)
+    metrics: bool = Field(True, description="Serve Prometheus metrics at GET /metrics.")
     cors: CorsConfig | None = Field(None, description="Browser cross-origin access; off if unset.")
     tokenizers: dict[str, str] = Field(
         default_factory=dict,

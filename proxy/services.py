@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from ..policies.evaluator import PolicyEvaluator
+from .audit.metrics import GatewayMetrics
 from .audit.sinks import AuditLog, AuditSink
 from .config import GatewayConfig
 from .enforcement.checks import InputCheck, OutputCheck
@@ -31,6 +32,7 @@ class GatewayServices:
     output_stage: OutputGuardStage
     input_check: InputCheck
     output_check: OutputCheck
+    metrics: GatewayMetrics | None = None
     transport: httpx.AsyncBaseTransport | None = None
     upstream_base_url: str | None = None
     _upstream: UpstreamClient | None = field(default=None, repr=False)
@@ -60,9 +62,16 @@ class GatewayServices:
             output_stage=output_stage,
             input_check=InputCheck(input_stage),
             output_check=OutputCheck(output_stage),
+            metrics=GatewayMetrics() if config.metrics else None,
             transport=transport,
             upstream_base_url=upstream_base_url,
         )
+
+    @property
+    def records_stages(self) -> bool:
+        """Whether anything reads the stage parts of an audit record (routes
+        skip building them otherwise)."""
+        return self.audit.enabled or self.metrics is not None
 
     @property
     def upstream(self) -> UpstreamClient:

@@ -22,6 +22,7 @@ from ..http.responses import (
     UPSTREAM_REQUEST_ID_HEADER,
 )
 from ..http.routing import error_bodies
+from .metrics import GatewayMetrics
 from .record import AuditRecord
 from .sinks import AuditSink
 
@@ -29,6 +30,14 @@ __all__ = ["AuditMiddleware", "audit_record"]
 
 logger = logging.getLogger("sluicegate.proxy")
 _STATE_KEY = "audit"
+
+
+def _route_template(scope: Scope) -> str:
+    """The matched route's path template: a bounded metrics label, unlike the
+    raw path (``/v1/models/{model:path}``, not each model id)."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "unmatched"
 
 
 def audit_record(request: Request) -> AuditRecord:
@@ -50,10 +59,12 @@ class AuditMiddleware:
         app: ASGIApp,
         sink: AuditSink,
         spawn: Callable[[Coroutine[Any, Any, None]], None],
+        metrics: GatewayMetrics | None = None,
     ) -> None:
         self.app = app
         self.sink = sink
         self.spawn = spawn
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -97,23 +108,29 @@ class AuditMiddleware:
                 )
                 await response(scope, receive, send_with_ids)
         finally:
-            self._finish(record, started)
+            self._finish(record, started, _route_template(scope))
 
-    def _finish(self, record: AuditRecord, started: float) -> None:
-        if record.route is None or not self.sink.enabled:
+    def _finish(self, record: AuditRecord, started: float, route: str) -> None:
+        if record.route is None:
             if record.pending is not None:
                 self.spawn(record.pending)
             return
         record.total_ms = round((time.perf_counter() - started) * 1000, 3)
         if record.pending is None:
-            self.sink.write(record.to_json())
+            self._account(record, route)
             return
         pending = record.pending
 
-        async def then_write() -> None:
+        async def then_account() -> None:
             try:
                 await pending
             finally:
-                self.sink.write(record.to_json())
+                self._account(record, route)
 
-        self.spawn(then_write())
+        self.spawn(then_account())
+
+    def _account(self, record: AuditRecord, route: str) -> None:
+        if self.sink.enabled:
+            self.sink.write(record.to_json())
+        if self.metrics is not None:
+            self.metrics.observe(record, route)

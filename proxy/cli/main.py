@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from ...policies.errors import PolicyError
 from ...policies.evaluator import PolicyEvaluator
 from ...policies.loader import PolicyLoader
 from ...policies.redaction import redact
+from ..audit.metrics import MULTIPROC_ENV
 from ..config import GatewayConfig, load_config
 from ..policy_store import resolve_policy_path
 from .policy import policy_app
@@ -88,6 +90,9 @@ def serve(
         f"(policy {cfg.policies.get(cfg.default_policy, 'pack:' + cfg.default_policy)})"
     )
     os.environ[CONFIG_ENV] = cfg.model_dump_json()
+    if workers > 1 and cfg.metrics and not os.environ.get(MULTIPROC_ENV):
+        # Each worker counts into files here; /metrics, on any worker, sums them.
+        os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="sluicegate-metrics-")
     uvicorn.run(
         "sluicegate.proxy.cli.main:app_from_env",
         factory=True,

@@ -23,6 +23,7 @@ from ..policy_store import PolicyStore
 from ..routes.guard_service import GuardServiceEndpoint
 from ..routes.guarded import GuardedEndpoint
 from ..routes.health import HealthEndpoint
+from ..routes.metrics import MetricsEndpoint
 from ..routes.passthrough import PassthroughEndpoint
 from ..services import GatewayServices
 from .errors import ClientDisconnected, ClientError, UpstreamError, exception_response
@@ -72,6 +73,8 @@ def create_app(
         for path in config.passthrough_paths
     ]
     routes.append(Route("/healthz", HealthEndpoint(services).handle, methods=["GET"]))
+    if services.metrics is not None:
+        routes.append(Route("/metrics", MetricsEndpoint(services.metrics).handle, methods=["GET"]))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -92,7 +95,11 @@ def create_app(
 
     # The audit middleware is outermost, so every response carries the
     # request id and every error raised below it is answered in its route's shape.
-    middleware = [Middleware(AuditMiddleware, sink=services.audit, spawn=services.spawn)]
+    middleware = [
+        Middleware(
+            AuditMiddleware, sink=services.audit, spawn=services.spawn, metrics=services.metrics
+        )
+    ]
     app = Starlette(
         routes=routes,
         middleware=[*middleware, *_cors(config.cors)],

@@ -97,7 +97,7 @@ class GuardedEndpoint:
         checked = await services.input_check.run(
             policy, self.input_bundles(body, policy), info, body
         )
-        if services.audit.enabled:
+        if services.records_stages:
             record.input = checked.outcome.audit(log_text=log_text)
         decision = checked.decision
         if not checked.passed:
@@ -125,7 +125,7 @@ class GuardedEndpoint:
         except orjson.JSONDecodeError:
             raise UpstreamError("upstream answered with a body that is not JSON") from None
         output = await self.check_answer(answer, policy, info)
-        if services.audit.enabled:
+        if services.records_stages:
             record.output = output.outcome.audit(log_text=log_text)
         reply_headers[DECISION_HEADER] = combined_label(decision, output.decision)
         if output.blocked:
