@@ -1,8 +1,11 @@
-"""Which policy serves a request, and hot reload of policy files."""
+"""The policy store (proxy/policy_store.py), in process: which policy serves a
+request (default, model and path routes, pinned keys, the header), hot
+reload of policy files, and reloads that keep the old policy."""
 
 from __future__ import annotations
 
-import time
+import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import openai
@@ -11,8 +14,8 @@ import pytest
 from sluicegate.policies.loader import PolicyLoader
 from sluicegate.proxy.config import GatewayConfig
 from sluicegate.proxy.policy_store import PolicyStore
-from tests.conftest import GatewayFactory
 from tests.support.guards import trigger_registry
+from tests.support.inprocess import AppGatewayFactory
 from tests.support.servers import MockUpstream
 
 LENIENT = """\
@@ -33,44 +36,44 @@ def two_policies(tmp_path: Path) -> dict[str, str]:
     return {"lenient": str(tmp_path / "lenient.yaml"), "tight": str(tmp_path / "tight.yaml")}
 
 
-def send(client: openai.OpenAI, model: str = "m", **kwargs: object) -> str:
-    raw = client.chat.completions.with_raw_response.create(
+async def send(client: openai.AsyncOpenAI, model: str = "m", **kwargs: object) -> str:
+    raw = await client.chat.completions.with_raw_response.create(
         model=model, messages=[{"role": "user", "content": "BLOCKME"}], **kwargs
     )
     return raw.headers["x-sluicegate-decision"]
 
 
-def test_default_then_model_route(
-    gateway: GatewayFactory, upstream: MockUpstream, two_policies: dict[str, str]
+async def test_default_then_model_route(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream, two_policies: dict[str, str]
 ) -> None:
-    gw = gateway(
+    gw = await app_gateway(
         policies=two_policies,
         default_policy="lenient",
         routes=[{"model": "gpt-4*", "policy": "tight"}],
     )
-    assert send(gw.client, model="small") == "allow"
+    assert await send(gw.client, model="small") == "allow"
     with pytest.raises(openai.BadRequestError):
-        send(gw.client, model="gpt-4o")
+        await send(gw.client, model="gpt-4o")
     assert gw.audit()[1]["policy"] == "tight"
 
 
-def test_route_path_selection(
-    gateway: GatewayFactory, upstream: MockUpstream, two_policies: dict[str, str]
+async def test_route_path_selection(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream, two_policies: dict[str, str]
 ) -> None:
-    gw = gateway(
+    gw = await app_gateway(
         policies=two_policies,
         default_policy="lenient",
         routes=[{"route": "/v1/embeddings", "policy": "tight"}],
     )
-    assert send(gw.client) == "allow"
+    assert await send(gw.client) == "allow"
     with pytest.raises(openai.BadRequestError):
-        gw.client.embeddings.create(model="m", input="BLOCKME")
+        await gw.client.embeddings.create(model="m", input="BLOCKME")
 
 
-def test_gateway_key_pins_policy(
-    gateway: GatewayFactory, upstream: MockUpstream, two_policies: dict[str, str]
+async def test_gateway_key_pins_policy(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream, two_policies: dict[str, str]
 ) -> None:
-    gw = gateway(
+    gw = await app_gateway(
         policies=two_policies,
         default_policy="lenient",
         auth={
@@ -80,23 +83,25 @@ def test_gateway_key_pins_policy(
             ]
         },
     )
-    assert send(gw.openai("k-open")) == "allow"
+    assert await send(gw.openai("k-open")) == "allow"
     with pytest.raises(openai.BadRequestError):
-        send(gw.openai("k-tight"))
+        await send(gw.openai("k-tight"))
     # a pinned key cannot pick another policy with the header
     with pytest.raises(openai.BadRequestError):
-        send(gw.openai("k-tight"), extra_headers={"x-sluicegate-policy": "lenient"})
+        await send(gw.openai("k-tight"), extra_headers={"x-sluicegate-policy": "lenient"})
 
 
-def test_header_selection_among_allowed(
-    gateway: GatewayFactory, upstream: MockUpstream, two_policies: dict[str, str]
+async def test_header_selection_among_allowed(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream, two_policies: dict[str, str]
 ) -> None:
-    gw = gateway(policies=two_policies, default_policy="lenient", header_policies=["tight"])
-    assert send(gw.client) == "allow"
+    gw = await app_gateway(
+        policies=two_policies, default_policy="lenient", header_policies=["tight"]
+    )
+    assert await send(gw.client) == "allow"
     with pytest.raises(openai.BadRequestError):
-        send(gw.client, extra_headers={"x-sluicegate-policy": "tight"})
+        await send(gw.client, extra_headers={"x-sluicegate-policy": "tight"})
     with pytest.raises(openai.BadRequestError) as info:
-        send(gw.client, extra_headers={"x-sluicegate-policy": "lenient"})
+        await send(gw.client, extra_headers={"x-sluicegate-policy": "lenient"})
     assert info.value.code == "policy_not_allowed"
 
 
@@ -105,39 +110,39 @@ def test_unknown_policy_name_in_config_is_rejected() -> None:
         GatewayConfig.model_validate({"default_policy": "nope"})
 
 
-def wait_for(condition, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
+async def wait_for(condition: Callable[[], Awaitable[bool]], tries: int = 200) -> bool:
+    """Whether ``condition`` comes true within ``tries`` polls 50 ms apart."""
+    for _ in range(tries):
+        if await condition():
             return True
-        time.sleep(0.05)
+        await asyncio.sleep(0.05)
     return False
 
 
-def test_hot_reload_swaps_good_file_and_keeps_old_on_bad(
-    gateway: GatewayFactory,
-    upstream: MockUpstream,
+async def test_hot_reload_swaps_good_file_and_keeps_old_on_bad(
+    app_gateway: AppGatewayFactory,
+    mock_upstream: MockUpstream,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     path = tmp_path / "live.yaml"
     path.write_text(LENIENT)
-    gw = gateway(policies={"live": str(path)}, default_policy="live", hot_reload=True)
-    assert send(gw.client) == "allow"
-    time.sleep(0.3)  # let the watcher start
+    gw = await app_gateway(policies={"live": str(path)}, default_policy="live", hot_reload=True)
+    assert await send(gw.client) == "allow"
+    await asyncio.sleep(0.3)  # let the watcher start
     path.write_text(STRICT)
 
-    def blocked() -> bool:
+    async def blocked() -> bool:
         try:
-            send(gw.client)
+            await send(gw.client)
         except openai.BadRequestError:
             return True
         return False
 
-    assert wait_for(blocked), "the stricter policy was not picked up"
+    assert await wait_for(blocked), "the stricter policy was not picked up"
     path.write_text("version: 1\nrules: [oops\n")  # broken: old policy must keep serving
-    time.sleep(1.0)
-    assert blocked()
+    await asyncio.sleep(1.0)
+    assert await blocked()
     assert any("reload failed" in r.getMessage() for r in caplog.records)
 
 
