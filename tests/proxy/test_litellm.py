@@ -37,7 +37,7 @@ from sluicegate.proxy.payloads.kinds import EndpointKind
 from sluicegate.proxy.payloads.openai import CONTENT_POLICY_NOTE
 from sluicegate.proxy.streaming import GuardedStream
 from sluicegate.proxy.streaming.chat import ChatCodec
-from tests.proxy.test_window_property import FRAGMENTS, POLICY, non_streamed, windowed
+from tests.proxy.streaming.test_window_property import FRAGMENTS, POLICY, non_streamed, windowed
 from tests.support.servers import MockUpstream, Reply, chat_reply, chat_stream
 
 HAVE_LITELLM = all(importlib.util.find_spec(m) is not None for m in ("litellm", "fastapi"))

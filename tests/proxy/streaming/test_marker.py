@@ -1,9 +1,9 @@
-"""The block marker through the real SDK: agents can tell a gateway block
-from a model's own content_filter stop."""
+"""The block marker through the real SDK, in process: agents can tell a
+gateway block from a model's own content_filter stop."""
 
 from __future__ import annotations
 
-from tests.conftest import GatewayFactory
+from tests.support.inprocess import AppGatewayFactory, collect
 from tests.support.servers import MockUpstream, chat_stream
 
 POLICY = """\
@@ -15,13 +15,13 @@ rules:
 """
 
 
-def test_the_blocking_chunk_carries_the_marker(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_the_blocking_chunk_carries_the_marker(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
-    upstream.push(chat_stream(["fine words ", "then BLOC", "KME ", "more"]))
-    chunks = list(
-        gw.client.chat.completions.create(
+    gw = await app_gateway(POLICY)
+    mock_upstream.push(chat_stream(["fine words ", "then BLOC", "KME ", "more"]))
+    chunks = await collect(
+        await gw.client.chat.completions.create(
             model="m", messages=[{"role": "user", "content": "hi"}], stream=True
         )
     )
@@ -37,16 +37,16 @@ def test_the_blocking_chunk_carries_the_marker(
     assert chunks[0].choices[0].delta.role == "assistant"
 
 
-def test_an_upstream_content_filter_stop_has_no_marker(
-    gateway: GatewayFactory, upstream: MockUpstream
+async def test_an_upstream_content_filter_stop_has_no_marker(
+    app_gateway: AppGatewayFactory, mock_upstream: MockUpstream
 ) -> None:
-    gw = gateway(POLICY)
+    gw = await app_gateway(POLICY)
     reply = chat_stream(["fine words."])
     assert reply.events is not None
     reply.events[-2]["choices"][0]["finish_reason"] = "content_filter"
-    upstream.push(reply)
-    chunks = list(
-        gw.client.chat.completions.create(
+    mock_upstream.push(reply)
+    chunks = await collect(
+        await gw.client.chat.completions.create(
             model="m", messages=[{"role": "user", "content": "hi"}], stream=True
         )
     )
