@@ -4,7 +4,8 @@ OpenAI's own OpenAPI description for the guarded routes and the model routes.
 The spec lives outside the repository (/work/shared/specs, or
 $SLUICEGATE_OPENAPI_SPEC); without it the test is skipped. The upstream is a
 small fake that answers each route in its real shape (SSE when ``stream`` is
-set), so the gateway's output side runs too, not only its request readers."""
+set), so the gateway's output side runs too, not only its request readers;
+the gateway listens on a real port, since schemathesis sends over HTTP."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 import yaml
@@ -157,19 +159,21 @@ def gateway_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     upstream = Starlette(routes=[Route("/{path:path}", _fake_upstream, methods=["GET", "POST"])])
     policy = tmp_path_factory.mktemp("fuzz") / "policy.yaml"
     policy.write_text(POLICY, encoding="utf-8")
-    with serve(upstream) as upstream_url:
-        cfg = GatewayConfig.model_validate(
-            {
-                "upstream": {"url": upstream_url},
-                "hot_reload": False,
-                "policies": {"default": str(policy)},
-                "audit": {"path": None},
-            }
-        )
-        store = PolicyStore(cfg, PolicyLoader(trigger_registry()))
-        app = create_app(cfg, store=store, audit=AuditLog(stream=io.BytesIO()))
-        with serve(app) as url:
-            yield url
+    cfg = GatewayConfig.model_validate(
+        {
+            "upstream": {"url": "http://upstream.test"},
+            "hot_reload": False,
+            "policies": {"default": str(policy)},
+            "audit": {"path": None},
+        }
+    )
+    store = PolicyStore(cfg, PolicyLoader(trigger_registry()))
+    # The client side is real HTTP (schemathesis sends with requests); the
+    # fake upstream needs no port of its own.
+    transport = httpx.ASGITransport(app=upstream)
+    app = create_app(cfg, transport=transport, store=store, audit=AuditLog(stream=io.BytesIO()))
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
