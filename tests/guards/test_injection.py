@@ -1,16 +1,19 @@
 from __future__ import annotations
 
 import base64
-import time
+from collections.abc import Callable
 
 import pytest
 
+from sluicegate.guards import injection as injection_module
+from sluicegate.guards import unicode as unicode_module
 from sluicegate.guards.base import Finding, GuardResult, Span
 from sluicegate.guards.errors import GuardConfigError
 from sluicegate.guards.injection import InjectionGuard
 from sluicegate.guards.injection_phrases import LANGUAGES, PHRASES
 from sluicegate.guards.registry import default_registry
 from sluicegate.guards.unicode import normalize
+from tests.support.work import Work, assert_linear, instrumented, repeated
 
 OVERRIDE = "instruction_override"
 EXFIL = "prompt_exfiltration"
@@ -316,24 +319,42 @@ def test_phrase_table_is_consistent() -> None:
         assert {OVERRIDE, EXFIL, ROLE} <= found, language
 
 
-@pytest.mark.parametrize(
-    "hostile",
-    [
-        "ignore " * 15_000,
-        "ignore all of the the the " * 4_000,
-        "A" * 100_000,
-        "41 " * 33_000,
-        "<|im_start|>" * 8_000,
-        "\u5ffd\u7565" * 50_000,
-        ("\u0416" * 4 + "A" * 20 + " ") * 4_000,
-        " ".join(base64.b64encode(bytes([n % 256] * 12)).decode() for n in range(6_000)),
-    ],
-    ids=["words", "fillers", "base64-run", "spaced-hex", "markers", "cjk", "mixed", "blobs"],
-)
-def test_hostile_100k_inputs_scan_fast(guard: InjectionGuard, hostile: str) -> None:
-    started = time.perf_counter()
-    guard.scan_one(hostile)
-    assert time.perf_counter() - started < 1.0
+def _blobs(chars: int) -> str:
+    """Base64 blobs of 12 equal bytes each: every one is decoded, none to text."""
+    return " ".join(base64.b64encode(bytes([n % 256] * 12)).decode() for n in range(chars // 17))
+
+
+# Hostile shapes, as texts of about ``chars`` characters.
+HOSTILE: dict[str, Callable[[int], str]] = {
+    "words": lambda chars: repeated("ignore ", chars),
+    "fillers": lambda chars: repeated("ignore all of the the the ", chars),
+    "base64-run": lambda chars: repeated("A", chars),
+    "spaced-hex": lambda chars: repeated("41 ", chars),
+    "markers": lambda chars: repeated("<|im_start|>", chars),
+    "cjk": lambda chars: repeated("\u5ffd\u7565", chars),
+    "mixed": lambda chars: repeated("\u0416" * 4 + "A" * 20 + " ", chars),
+    "blobs": _blobs,
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_input_costs_linear_work(guard: InjectionGuard, name: str) -> None:
+    # Counted, not timed: the Python lines run, the characters RE2 reads (the
+    # phrase set, each hit phrase, the blob pattern, decoded payloads) and the
+    # steps of the one stdlib pattern (hex blobs), each growing at most in
+    # proportion to the text. Forged markers report _MAX_SPANS spans however
+    # many there are.
+    with instrumented(guard, injection_module, unicode_module) as meter:
+
+        def work_at(chars: int) -> Work:
+            text = HOSTILE[name](chars)
+            found: list[Finding] = []
+            work = meter.measure(lambda: found.extend(guard.scan_one(text)))
+            spans = injection_module._MAX_SPANS if name == "markers" else 0
+            assert [f.category for f in found] == [DELIM] * spans
+            return work
+
+        assert_linear(work_at, 4_000)
 
 
 def test_findings_have_spans_inside_the_text(guard: InjectionGuard) -> None:

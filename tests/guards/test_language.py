@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 
+from sluicegate.guards import language as language_module
 from sluicegate.guards.base import Finding
 from sluicegate.guards.errors import GuardConfigError
 from sluicegate.guards.language import DEFAULT_LANGUAGES, LanguageGuard
 from sluicegate.guards.registry import default_registry
+from tests.support.work import instrumented
 
 
 def make(**settings: Any) -> LanguageGuard:
@@ -115,11 +116,30 @@ def test_a_tail_without_letters_counts_as_unknown(guard: LanguageGuard) -> None:
     assert scores["en"] == pytest.approx(0.5, abs=0.05)
 
 
-def test_cost_per_text_is_bounded_by_max_chars(guard: LanguageGuard) -> None:
+def test_cost_per_text_is_bounded_by_max_chars(
+    guard: LanguageGuard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The model reads the head and the tail only, max_chars (1,000) in all,
+    # however long the text; and the rest of the work (Python lines, the
+    # letter count's matcher steps) is the same for 1.6 MB as for 100 kB.
+    read: list[int] = []
+    detect = guard._detector.detect
+
+    def counted(text: str, **options: Any) -> Any:
+        read.append(len(text))
+        return detect(text, **options)
+
+    monkeypatch.setattr(guard._detector, "detect", counted)
     huge = (SAMPLES["es"] + " ") * 20_000  # about 1.6 MB
-    start = time.perf_counter()
-    assert top(guard, huge).category == "es"
-    assert time.perf_counter() - start < 0.1
+    smaller = (SAMPLES["es"] + " ") * 1_250  # the same head and tail
+    with instrumented(guard, language_module) as meter:
+        found: list[Finding] = []
+        large = meter.measure(lambda: found.append(top(guard, huge)))
+        assert found[0].category == "es"
+        assert read == [500, 500]
+        small = meter.measure(lambda: top(guard, smaller))
+    assert read == [500, 500] * 2
+    assert large == small
 
 
 async def test_scan_keeps_batch_order(guard: LanguageGuard) -> None:

@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 
+from sluicegate.guards import regex as regex_module
 from sluicegate.guards.base import Finding, GuardResult, Span
 from sluicegate.guards.errors import GuardConfigError
 from sluicegate.guards.regex import RegexGuard
 from sluicegate.guards.registry import default_registry
+from tests.support.work import Work, assert_linear, instrumented, repeated
 
 
 def make(**settings: Any) -> RegexGuard:
@@ -168,25 +169,49 @@ async def test_large_batch_runs_off_the_loop_with_the_same_results() -> None:
 
 
 @pytest.mark.parametrize(
-    ("pattern", "hostile"),
+    ("pattern", "unit", "suffix", "whole"),
     [
-        (r"(a+)+$", "a" * 50_000 + "b"),
-        (r"(a|aa)+c", "a" * 50_000),
-        (r"(x+x+)+y", "x" * 50_000),
-        (r"(\w+\s?)+$", "word " * 20_000 + "!"),
-        (r"(.*a){12}", "a" * 30_000),
+        (r"(a+)+$", "a", "b", False),
+        (r"(a|aa)+c", "a", "", False),
+        (r"(x+x+)+y", "x", "", False),
+        (r"(\w+\s?)+$", "word ", "!", False),
+        (r"(.*a){12}", "a", "", True),  # matches the whole text
     ],
 )
-def test_catastrophic_backtracking_patterns_run_in_linear_time(pattern: str, hostile: str) -> None:
+def test_catastrophic_backtracking_patterns_cost_linear_work(
+    pattern: str, unit: str, suffix: str, whole: bool
+) -> None:
+    # Each of these takes exponential or high-polynomial time in a
+    # backtracking engine on its input. Here no backtracking engine runs at
+    # all (no stdlib pattern: zero replayed steps), and what RE2 reads grows
+    # in proportion to the text.
     guard = make(patterns={"evil": pattern})
-    start = time.perf_counter()
-    guard.scan_one(hostile)
-    assert time.perf_counter() - start < 0.5
+    with instrumented(guard, regex_module) as meter:
+
+        def work_at(chars: int) -> Work:
+            text = repeated(unit, chars, suffix)
+            found: list[Finding] = []
+            work = meter.measure(lambda: found.extend(guard.scan_one(text)))
+            assert found == ([Finding("evil", 1.0, Span(0, len(text)))] if whole else [])
+            assert work.backtracking == 0
+            return work
+
+        assert_linear(work_at, 4_000)
 
 
-def test_evil_pattern_still_reports_real_matches_quickly() -> None:
+def test_evil_pattern_still_reports_real_matches_in_linear_work() -> None:
     guard = make(patterns={"evil": r"(a+)+$"})
-    text = "b" * 50_000 + "a" * 50_000
-    start = time.perf_counter()
-    assert guard.scan_one(text) == (Finding("evil", 1.0, Span(50_000, 100_000)),)
-    assert time.perf_counter() - start < 0.5
+    assert guard.scan_one("b" * 50_000 + "a" * 50_000) == (
+        Finding("evil", 1.0, Span(50_000, 100_000)),
+    )
+    with instrumented(guard, regex_module) as meter:
+
+        def work_at(chars: int) -> Work:
+            text = "b" * chars + "a" * chars
+            found: list[Finding] = []
+            work = meter.measure(lambda: found.extend(guard.scan_one(text)))
+            assert found == [Finding("evil", 1.0, Span(chars, 2 * chars))]
+            assert work.backtracking == 0
+            return work
+
+        assert_linear(work_at, 4_000)
