@@ -6,8 +6,9 @@ hateful text with no download, no torch and well under a millisecond per prompt.
 
 Scores are calibrated probabilities per category (sigmoid of a logistic
 regression); the thresholds chosen at training time on held-out benign text
-(worst source's false-positive rate) travel in the same file and are reported
-as ``flagged`` like the model guards' calibrated thresholds.
+(worst source's false-positive rate) travel in the same file, and the guard
+carries them as its ``calibration`` for rules to read (``thresholds``,
+``over_threshold``); it never compares a score with them itself.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ import unicodedata
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from .base import Finding, SyncGuard, not_loaded_error
 from .errors import GuardConfigError
+from .model_settings import THRESHOLDS_MOVED
 
 __all__ = [
     "DefaultClassifier",
@@ -153,16 +155,15 @@ def _open(source: Path) -> Any:
 
 class DefaultClassifierSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    moved_keys: ClassVar[dict[str, str]] = {"thresholds": THRESHOLDS_MOVED}
 
     path: str | None = Field(None, description="Weights file; default: the embedded one.")
-    thresholds: dict[str, float] = Field(
-        default_factory=dict, description="Per-category overrides of the trained thresholds."
-    )
 
 
 class DefaultClassifierGuard(SyncGuard):
     """A :class:`~sluicegate.guards.base.LoadableGuard`: constructing it reads
-    the weights file's metadata, ``load`` the weights."""
+    the weights file's metadata (categories and the trained thresholds, its
+    ``calibration``), ``load`` the weights."""
 
     Settings = DefaultClassifierSettings
 
@@ -170,17 +171,9 @@ class DefaultClassifierGuard(SyncGuard):
         self.name = name
         self.path = Path(settings.path) if settings.path else embedded_path()
         meta = read_meta(self.path)
+        self.categories = tuple(meta["categories"])
         trained: dict[str, float] = meta["thresholds"]
-        unknown = sorted(set(settings.thresholds) - set(meta["categories"]))
-        if unknown:
-            raise GuardConfigError(
-                f"thresholds for unknown categories {unknown}; categories are "
-                f"{list(meta['categories'])}",
-                field=("thresholds",),
-            )
         self.calibration = {c: float(t) for c, t in trained.items()}
-        self.thresholds = {**trained, **settings.thresholds}
-        self.categories = (*meta["categories"], "flagged")
         self._model: DefaultClassifier | None = None
         self._load_lock = threading.Lock()
 
@@ -202,12 +195,4 @@ class DefaultClassifierGuard(SyncGuard):
     def scan_one(self, text: str) -> tuple[Finding, ...]:
         model = self.model
         scores = model.probabilities(text).tolist()
-        findings = [Finding(c, s) for c, s in zip(model.categories, scores, strict=True)]
-        over = [
-            s
-            for c, s in zip(model.categories, scores, strict=True)
-            if c in self.thresholds and s >= self.thresholds[c]
-        ]
-        if over:
-            findings.append(Finding("flagged", max(over)))
-        return tuple(findings)
+        return tuple(Finding(c, s) for c, s in zip(model.categories, scores, strict=True))

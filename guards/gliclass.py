@@ -52,13 +52,6 @@ class GLiClassGuard(ModelGuard):
         self.labels = flatten_labels(settings.labels)
         self.categories = _categories(settings)
         self._label_categories = [category_name(lb) for lb in self.labels]
-        thresholds = settings.threshold
-        self.thresholds: dict[str, float] = {
-            lb: (thresholds if isinstance(thresholds, float | int) else thresholds[lb])
-            for lb in self.labels
-            if lb not in settings.benign
-            and (isinstance(thresholds, float | int) or lb in thresholds)
-        }
 
     def _load(self) -> None:
         settings = self.settings
@@ -145,19 +138,11 @@ class GLiClassGuard(ModelGuard):
         return torch.sigmoid(logits)
 
     def _result(self, scores: list[float]) -> GuardResult:
-        findings = [
+        findings = tuple(
             Finding(category, score)
             for category, score in zip(self._label_categories, scores, strict=True)
-        ]
-        if self.settings.classification == "multi-label":
-            over = [
-                score
-                for label, score in zip(self.labels, scores, strict=True)
-                if label in self.thresholds and score >= self.thresholds[label]
-            ]
-            if over:
-                findings.append(Finding("flagged", max(over)))
-        return GuardResult(self.name, tuple(findings))
+        )
+        return GuardResult(self.name, findings)
 
     def _label_block(self) -> str:
         block = "".join(LABEL_TOKEN + label for label in self.labels) + SEP_TOKEN
@@ -169,8 +154,7 @@ class GLiClassGuard(ModelGuard):
 
 
 def _categories(settings: GLiClassSettings) -> tuple[str, ...]:
-    labels = tuple(category_name(lb) for lb in flatten_labels(settings.labels))
-    return (*labels, "flagged") if settings.classification == "multi-label" else labels
+    return tuple(category_name(lb) for lb in flatten_labels(settings.labels))
 
 
 def _special_tokens(tokenizer: Any) -> tuple[list[int], list[int]]:

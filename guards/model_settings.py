@@ -4,14 +4,14 @@ that only names a model guard) works on the core install."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-import pydantic
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .model_loading import category_name
 
 __all__ = [
+    "THRESHOLDS_MOVED",
     "GLiClassSettings",
     "PeftHeadSettings",
     "SequenceClassifierSettings",
@@ -21,8 +21,30 @@ __all__ = [
 Labels = list[str] | dict[str, Any]
 
 
+#: where a threshold setting of a guard type went (see GuardType)
+THRESHOLDS_MOVED = (
+    "`thresholds` belongs to the policy, not to the guard type: in a policy file it is "
+    "a key of the guard's entry (next to stages), and rules read it as "
+    'thresholds["{name}.<category>"] and through over_threshold("{name}")'
+)
+
+
 class GLiClassSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    moved_keys: ClassVar[dict[str, str]] = {
+        "threshold": (
+            "`threshold` is no longer a setting: guards report scores and rules decide. "
+            'Compare a score in a rule (scores["{name}.<label>"] >= 0.5, or a category_map '
+            'name such as scores["{name}.unsafe"] >= 0.5), or set per-label `thresholds:` '
+            'on the guard (next to stages) and use over_threshold("{name}")'
+        ),
+        "benign": (
+            "`benign` is no longer a setting: it only kept labels out of `flagged`, which "
+            "guards no longer report; leave those labels out of the guard's `thresholds:` "
+            "(and out of what category_map sends to `unsafe`)"
+        ),
+        "thresholds": THRESHOLDS_MOVED,
+    }
 
     model: str = Field(description="Hub id or local directory of the GLiClass model.")
     tokenizer: str | None = Field(None, description="Tokenizer directory; default: the model's.")
@@ -36,15 +58,6 @@ class GLiClassSettings(BaseModel):
         "the labels (e.g. safe/unsafe).",
     )
     prompt: str | None = Field(None, description="Task prompt placed after the label block.")
-    threshold: float | dict[str, float] = Field(
-        0.5,
-        description="Multi-label: a label at or above its threshold counts towards "
-        "the `flagged` category. A dict sets it per label (labels left out never flag).",
-    )
-    benign: list[str] = Field(
-        default_factory=list,
-        description="Labels that never flag, e.g. safe_and_benign in Opir's taxonomy.",
-    )
     max_length: int = Field(1024, gt=0, description="Tokens per window, labels included.")
     window_overlap: int = Field(
         64, ge=0, description="Tokens shared by consecutive windows of a long text."
@@ -73,18 +86,9 @@ class GLiClassSettings(BaseModel):
             raise ValueError("labels must name at least one label")
         if len(set(labels)) != len(labels):
             raise ValueError("labels must be distinct")
-        unknown = [
-            lb
-            for lb in [*self.benign, *(self.threshold if isinstance(self.threshold, dict) else {})]
-            if lb not in labels
-        ]
-        if unknown:
-            raise ValueError(f"{unknown} are not among the labels {labels}")
         names = [category_name(lb) for lb in labels]
-        if len(set(names)) != len(names) or "flagged" in names:
-            raise ValueError(
-                f"labels must give distinct category names other than 'flagged': {names}"
-            )
+        if len(set(names)) != len(names):
+            raise ValueError(f"labels must give distinct category names: {names}")
         return self
 
 
@@ -137,6 +141,7 @@ class SequenceClassifierSettings(BaseModel):
 
 class PeftHeadSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    moved_keys: ClassVar[dict[str, str]] = {"thresholds": THRESHOLDS_MOVED}
 
     model: str = Field(description="Hub id or local directory of the adapter (weight_frame.json).")
     base_model: str | None = Field(
@@ -148,16 +153,5 @@ class PeftHeadSettings(BaseModel):
     max_length: int | None = Field(None, gt=0, description="Default: the manifest's, else 512.")
     device: str = "cpu"
     dtype: Literal["float32", "float16", "bfloat16"] = "float32"
-    thresholds: dict[str, float] = Field(
-        default_factory=dict, description="Per-category thresholds replacing the manifest's."
-    )
     template: str = Field("{text}", description="Text shown to the model; {text} is filled in.")
     merge: bool = Field(True, description="Merge the LoRA weights into the base (faster).")
-
-    @pydantic.field_validator("thresholds")
-    @classmethod
-    def _in_unit_interval(cls, value: dict[str, float]) -> dict[str, float]:
-        for category, threshold in value.items():
-            if not 0.0 <= threshold <= 1.0:
-                raise ValueError(f"threshold for {category!r} must be in [0, 1], got {threshold}")
-        return value

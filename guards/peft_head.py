@@ -2,11 +2,10 @@
 OpenCC cm-escalation family: Qwen3.5-0.8B + LoRA + one logit per category).
 
 The score of a text is ``sigmoid(head(h))`` where ``h`` is the final hidden
-state (after the model's last norm) of its last non-padding token; each
-category has its own calibrated threshold. The guard reports every
-category's raw probability and, when at least one category is at or above its
-threshold, a ``flagged`` finding holding the highest such probability.
-Policies decide what to do with them.
+state (after the model's last norm) of its last non-padding token. The guard
+reports every category's raw probability; the per-category thresholds the
+manifest ships are its ``calibration``, data for the policy's rules
+(``over_threshold("opencc")``), never compared by the guard itself.
 
 The adapter directory ships a ``weight_frame.json`` manifest. Its published
 format is not documented, so this is the format read here::
@@ -60,7 +59,6 @@ from .model_settings import PeftHeadSettings
 __all__ = ["PeftHeadGuard", "PeftHeadSettings", "WeightFrame"]
 
 MANIFEST = "weight_frame.json"
-FLAGGED = "flagged"
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
 
 
@@ -88,8 +86,6 @@ class WeightFrame(BaseModel):
     def _distinct(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value) or not all(value):
             raise ValueError(f"categories must be distinct non-empty names, got {value}")
-        if FLAGGED in value:
-            raise ValueError(f"{FLAGGED!r} is reserved for the guard's own finding")
         return value
 
 
@@ -111,9 +107,7 @@ class PeftHeadGuard(ModelGuard):
         root = _locate(settings.model, manifest_only=True)
         self.frame = _read_manifest(root)
         self.calibration = _calibration(self.frame, root)
-        self.thresholds = _overridden(self.calibration, settings)
-        self.heads = tuple(self.frame.categories)  # the head's outputs, in order
-        self.categories: tuple[str, ...] = (*self.heads, FLAGGED)
+        self.categories = tuple(self.frame.categories)  # the head's outputs, in order
         self.max_length = settings.max_length or self.frame.max_length or 512
 
     def _load(self) -> None:
@@ -154,11 +148,8 @@ class PeftHeadGuard(ModelGuard):
             return torch.sigmoid(logits).cpu()
 
     def _findings(self, scores: list[float]) -> GuardResult:
-        findings = [Finding(c, s) for c, s in zip(self.heads, scores, strict=True)]
-        over = [s for c, s in zip(self.heads, scores, strict=True) if s >= self.thresholds[c]]
-        if over:
-            findings.append(Finding(FLAGGED, max(over)))
-        return GuardResult(self.name, tuple(findings))
+        findings = tuple(Finding(c, s) for c, s in zip(self.categories, scores, strict=True))
+        return GuardResult(self.name, findings)
 
 
 def _error(message: str) -> GuardConfigError:
@@ -232,17 +223,6 @@ def _calibration(frame: WeightFrame, root: Path) -> dict[str, float]:
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
             raise _error(f"{source}: threshold for {category!r} must be in [0, 1], got {value!r}")
     return {c: float(raw[c]) for c in categories}
-
-
-def _overridden(calibration: dict[str, float], settings: PeftHeadSettings) -> dict[str, float]:
-    categories = list(calibration)
-    for category in settings.thresholds:
-        if category not in calibration:
-            raise GuardConfigError(
-                f"threshold for {category!r}: not one of the model's categories {categories}",
-                field=("thresholds", category),
-            )
-    return {**calibration, **settings.thresholds}
 
 
 def _load(settings: PeftHeadSettings, frame: WeightFrame, root: Path) -> tuple[Any, Any]:

@@ -27,9 +27,11 @@ class GuardType:
 
     ``module`` and ``attribute`` name the guard class, imported on first use.
     The class must accept ``(name: str, settings: <settings model>)`` and expose
-    ``Settings``, a pydantic model of its own keys (``extra="forbid"``). A
-    class with weights is a :class:`LoadableGuard`: its constructor never
-    reads them.
+    ``Settings``, a pydantic model of its own keys (``extra="forbid"``); a
+    ``moved_keys`` class attribute of that model (key -> where it went, with
+    ``{name}`` for the guard's name) answers a key the type no longer takes
+    with where it went instead of "extra inputs are not permitted". A class
+    with weights is a :class:`LoadableGuard`: its constructor never reads them.
     """
 
     name: str
@@ -90,10 +92,18 @@ class GuardRegistry:
 
     def build(self, name: str, type_name: str, settings: Mapping[str, Any]) -> Guard:
         """The guard as its constructor leaves it: a model guard knows its
-        categories but has not read its weights."""
+        categories and calibration but has not read its weights."""
         cls = self._get(type_name).load()
+        model: type[pydantic.BaseModel] = cls.Settings
+        moved: Mapping[str, str] = getattr(model, "moved_keys", {})
+        for key in settings:
+            if key in moved:
+                raise GuardConfigError(
+                    f"guard {name!r} ({type_name}): {moved[key].format(name=name)}",
+                    field=(key,),
+                )
         try:
-            parsed = cls.Settings.model_validate(dict(settings))
+            parsed = model.model_validate(dict(settings))
         except pydantic.ValidationError as exc:
             first = exc.errors()[0]
             raise GuardConfigError(

@@ -63,7 +63,7 @@ class PolicyLoader:
         source = self._parse(text, path)
         spec = self._validate(source)
         guards = self._build_guards(spec, source)
-        thresholds = self._thresholds(guards)
+        thresholds = self._thresholds(guards, source)
         known = frozenset(
             key
             for binding in guards.values()
@@ -175,15 +175,27 @@ class PolicyLoader:
         logger.error("optional guard %r is unavailable and will fail every call: %s", name, reason)
         return UnavailableGuard(name, categories, reason, calibration)
 
-    def _thresholds(self, guards: Mapping[str, GuardBinding]) -> Thresholds:
+    def _thresholds(self, guards: Mapping[str, GuardBinding], source: PolicySource) -> Thresholds:
         """What rules see as ``thresholds``: each guard's calibration, by
-        ``guard.category``. An unavailable guard may be named by
-        ``over_threshold`` even when its metadata could not say."""
-        values = {
-            f"{name}.{category}": threshold
-            for name, binding in guards.items()
-            for category, threshold in binding.calibration.items()
-        }
+        ``guard.category``, with the binding's ``thresholds:`` over it. An
+        unavailable guard may be named by ``over_threshold`` even when its
+        metadata could not say."""
+        values: dict[str, float] = {}
+        for name, binding in guards.items():
+            for category, threshold in binding.calibration.items():
+                values[f"{name}.{category}"] = threshold
+            categories = binding.guard.categories
+            for category, threshold in (binding.spec.thresholds or {}).items():
+                # An unavailable guard that could not name its categories
+                # takes the policy's word for them, as category_map does.
+                if categories and category not in categories:
+                    raise _error(
+                        source,
+                        ("guards", name, "thresholds", category),
+                        f"{category!r} is not a category of guard {name!r}; "
+                        f"it reports {list(categories)}",
+                    )
+                values[f"{name}.{category}"] = threshold
         unavailable = frozenset(n for n, b in guards.items() if b.unavailable is not None)
         return Thresholds(values, unavailable)
 

@@ -8,7 +8,7 @@ JSON Schema.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -106,6 +106,7 @@ COMMON_GUARD_KEYS = frozenset(
         "load",
         "optional",
         "category_map",
+        "thresholds",
     }
 )
 
@@ -167,6 +168,13 @@ class GuardSpec(BaseModel):
         None,
         description="Mapping table from the guard's native categories to policy "
         "category names; findings are reported under both.",
+    )
+
+    thresholds: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] | None = Field(
+        None,
+        description='Per-category thresholds rules read as thresholds["guard.category"] '
+        'and through over_threshold("guard"); they replace the model\'s calibrated '
+        "ones for those categories. Keys are the guard's categories.",
     )
 
     def mapped_categories(self) -> dict[str, list[str]]:

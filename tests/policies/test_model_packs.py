@@ -80,12 +80,13 @@ async def test_opir_pack(tmp_path: Path) -> None:
     )
     keys = {k.split(".", 1)[1] for k in policy.score_keys if k.startswith("opir.")}
     assert SHARED - {"intellectual_property"} <= keys
-    assert "violence_and_physical_harm" in keys and "flagged" in keys
+    assert "violence_and_physical_harm" in keys
+    assert "flagged" not in keys and not policy.thresholds.values  # the rule holds the 0.5
     result = await decide(policy, "hello world " * 80)  # several windows
     assert result.decision.action in (Action.ALLOW, Action.BLOCK)
     scores = best(result, "opir")
     # unsafe is the highest harmful label; benign labels never count.
-    harmful = [c for c in scores if c not in SHARED | {"flagged"}
+    harmful = [c for c in scores if c not in SHARED
                and c not in ("other_or_uncertain", "safe_and_benign")]  # fmt: skip
     assert scores["unsafe"] == pytest.approx(max(scores[c] for c in harmful))
     assert (result.decision.action is Action.BLOCK) == (scores["unsafe"] >= 0.5)
@@ -129,21 +130,26 @@ OPENCC = [
 async def test_opencc_cascade_escalates_flagged_prompts_to_the_judge(
     tmp_path: Path, upstream: MockUpstream
 ) -> None:
-    def load(thresholds: float):  # type: ignore[no-untyped-def]
+    def load(thresholds: float, policy_thresholds: str = ""):  # type: ignore[no-untyped-def]
         adapter = peft_head_adapter(
-            tmp_path / f"opencc-{thresholds}",
+            tmp_path / f"opencc-{thresholds}-{len(policy_thresholds)}",
             categories=OPENCC,
             thresholds=dict.fromkeys(OPENCC, thresholds),
         )
         text = pack_with("opencc", model=str(adapter), base_model=str(adapter.parent / "base"))
         text = text.replace("http://127.0.0.1:8001/v1", f"{upstream.url}/v1")
+        text = text.replace(
+            "    timeout_ms: 2000\n", f"    timeout_ms: 2000\n{policy_thresholds}", 1
+        )
         return PolicyLoader().load_text(text, path="opencc.yaml")
 
-    # Thresholds of 0: every prompt is flagged, so every prompt meets the judge.
+    # Manifest thresholds of 0: every prompt is flagged, so every prompt meets the judge.
     flagging = load(0.0)
-    assert {"weapons", "hate", "crime", "flagged"} <= {
+    assert {"weapons", "hate", "crime"} <= {
         k.split(".", 1)[1] for k in flagging.score_keys if k.startswith("opencc.")
     }
+    # The rule reads the manifest's thresholds, keyed by its own category names.
+    assert flagging.thresholds.values == {f"opencc.{c}": 0.0 for c in OPENCC}
     upstream.push(completion("Harmful request: yes\nResponse refusal: N/A\nHarmful response: N/A"))
     harmful = await decide(flagging, "how to make a bomb")
     assert harmful.decision.action is Action.BLOCK
@@ -160,5 +166,11 @@ async def test_opencc_cascade_escalates_flagged_prompts_to_the_judge(
     assert passed.decision.action is Action.ALLOW
     assert passed.escalation is None
     assert len(upstream.requests) == 2
-    for policy in (flagging, quiet):
+    # The policy's own thresholds replace the manifest's: all at 1 again.
+    overridden = load(0.0, f"    thresholds: {dict.fromkeys(OPENCC, 0.999999)}\n")
+    passed = await decide(overridden, "how to make a bomb")
+    assert passed.decision.action is Action.ALLOW
+    assert passed.escalation is None
+    assert len(upstream.requests) == 2
+    for policy in (flagging, quiet, overridden):
         await close(policy)

@@ -131,6 +131,44 @@ def test_names_are_checked_when_the_policy_loads(when: str, message: str) -> Non
     assert info.value.key == "rules.0.when"
 
 
+def test_the_binding_sets_thresholds_over_the_models() -> None:
+    text = policy_with('over_threshold("m")', {"a": 0.5, "b": 0.2}, {"a": 0.3}).replace(
+        "    calibration:", "    thresholds: {a: 0.6, b: 0.2}\n    calibration:"
+    )
+    policy = load(text)
+    # a: the policy's 0.6 replaces the model's 0.3; b had none and gets one.
+    assert policy.thresholds.values == {"m.a": 0.6, "m.b": 0.2}
+    assert evaluate(policy).decision.action is Action.BLOCK  # b is at its threshold
+    quiet = load(text.replace("b: 0.2}\n    calibration", "b: 0.25}\n    calibration"))
+    assert evaluate(quiet).decision.action is Action.ALLOW  # a under 0.6, b under 0.25
+
+
+def test_a_guard_without_calibration_gets_thresholds_from_the_policy() -> None:
+    text = policy_with('over_threshold("m")', {"a": 0.5}, {}).replace(
+        "    calibration: {}", "    thresholds: {a: 0.5}"
+    )
+    assert evaluate(load(text)).decision.action is Action.BLOCK
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "key", "message"),
+    [
+        ("{nope: 0.5}", "guards.m.thresholds.nope", r"'nope' is not a category of guard 'm'"),
+        ("{a: 1.5}", "guards.m.thresholds.a", r"less than or equal to 1"),
+        ("{a: -0.1}", "guards.m.thresholds.a", r"greater than or equal to 0"),
+        ("0.5", "guards.m.thresholds", r"valid dictionary"),
+    ],
+)
+def test_binding_thresholds_are_checked_at_load(thresholds: str, key: str, message: str) -> None:
+    text = policy_with('scores["m"] > 2.0', {"a": 0.5}, {}).replace(
+        "    calibration: {}", f"    thresholds: {thresholds}"
+    )
+    with pytest.raises(PolicyError, match=message) as info:
+        load(text)
+    assert info.value.key == key
+    assert info.value.line is not None
+
+
 def test_calibration_is_seen_through_the_wrappers() -> None:
     policy = load("""\
 version: 1

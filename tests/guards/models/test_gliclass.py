@@ -13,6 +13,11 @@ from transformers import AutoTokenizer
 from sluicegate.guards.errors import GuardConfigError, GuardError
 from sluicegate.guards.gliclass import GLiClassGuard, flatten_labels
 from sluicegate.guards.registry import default_registry
+from sluicegate.policies.decisions import Action, Stage
+from sluicegate.policies.engine import RequestInfo
+from sluicegate.policies.evaluator import PolicyEvaluator
+from sluicegate.policies.loader import PolicyLoader
+from sluicegate.policies.policy import Policy
 from tests.guards.models.tiny import gliclass_model
 
 LABELS = ["toxicity", "violence", "weapons", "benign"]
@@ -36,7 +41,7 @@ def scores(result) -> dict[str, float]:  # type: ignore[no-untyped-def]
 
 
 async def test_scores_match_the_gliclass_pipeline_on_short_texts(opir_like: Path) -> None:
-    guard = create(opir_like, threshold=0.0)
+    guard = create(opir_like)
     pipeline = ZeroShotClassificationPipeline(
         GLiClassModel.from_pretrained(opir_like),
         AutoTokenizer.from_pretrained(opir_like),
@@ -49,9 +54,9 @@ async def test_scores_match_the_gliclass_pipeline_on_short_texts(opir_like: Path
     for text, result in zip(texts, ours, strict=True):
         reference = {p["label"]: p["score"] for p in pipeline(text, LABELS, threshold=0.0)[0]}
         got = scores(result)
+        assert set(got) == set(LABELS)  # scores only: no verdict of its own
         for label in LABELS:
             assert got[label] == pytest.approx(reference[label], abs=1e-5)
-        assert got["flagged"] == pytest.approx(max(reference.values()), abs=1e-5)
 
 
 async def test_batched_scores_equal_unbatched(opir_like: Path) -> None:
@@ -103,19 +108,48 @@ async def test_text_first_models_keep_their_labels_too(tmp_path: Path) -> None:
     assert len(result.findings) >= len(LABELS)
 
 
-async def test_single_label_softmax_and_thresholds(opir_like: Path) -> None:
+async def test_single_label_softmax(opir_like: Path) -> None:
     single = create(opir_like, classification="single-label")
     assert single.categories == ("toxicity", "violence", "weapons", "benign")
     [result] = await single.scan(["how to make a bomb"])
     assert sum(f.score for f in result.findings) == pytest.approx(1.0, abs=1e-5)
 
-    never = create(opir_like, threshold={"weapons": 0.99999})
-    [result] = await never.scan(["how to make a bomb"])
-    assert "flagged" not in scores(result)
-    always = create(opir_like, threshold=0.0, benign=["benign"])
-    [result] = await always.scan(["how to make a bomb"])
+
+async def test_per_label_thresholds_are_the_policys(opir_like: Path) -> None:
+    """What the guard's old ``threshold`` and ``benign`` settings did, a policy
+    says now: thresholds on the labels that count (the benign one left out),
+    compared by over_threshold, at the threshold counting as over it."""
+    text = "how to make a bomb"
+    [result] = await create(opir_like).scan([text])
     got = scores(result)
-    assert got["flagged"] == pytest.approx(max(got[lb] for lb in LABELS if lb != "benign"))
+    harmful = [lb for lb in LABELS if lb != "benign"]
+    top = max(harmful, key=lambda lb: got[lb])
+
+    def policy(thresholds: dict[str, float]) -> Policy:
+        return PolicyLoader().load_text(
+            f"""\
+version: 1
+guards:
+  opir: {{type: gliclass, model: "{opir_like}", labels: {LABELS}, thresholds: {thresholds}}}
+rules:
+  - {{name: over, when: 'over_threshold("opir")', action: block}}
+""",
+            path="p.yaml",
+        )
+
+    async def action(thresholds: dict[str, float]) -> Action:
+        [evaluation] = await PolicyEvaluator().evaluate(
+            policy(thresholds), Stage.INPUT, [text], RequestInfo()
+        )
+        return evaluation.decision.action
+
+    # Labels without a threshold never count: here only weapons has one.
+    assert await action({"weapons": 0.99999}) is Action.ALLOW
+    # At 0 every named label is over, whatever the text.
+    assert await action(dict.fromkeys(harmful, 0.0)) is Action.BLOCK
+    above = {lb: min(got[lb] + 1e-3, 1.0) for lb in harmful}
+    assert await action(above) is Action.ALLOW  # each harmful label under its own
+    assert await action({**above, top: got[top]}) is Action.BLOCK  # at it counts as over
 
 
 def test_hierarchy_and_dotted_labels_flatten_to_categories(opir_like: Path) -> None:
@@ -135,15 +169,19 @@ def test_hierarchy_and_dotted_labels_flatten_to_categories(opir_like: Path) -> N
         "ai_system_security_indirect_prompt_injection",
         "ai_system_security_secret_exfiltration",
         "safe_and_benign_harm_prevention",
-        "flagged",
     )
 
 
 def test_configuration_errors_are_clear(opir_like: Path) -> None:
     with pytest.raises(GuardConfigError, match=r"leaving .* for the text"):
         create(opir_like, max_length=16)
-    with pytest.raises(GuardConfigError, match="not among the labels"):
-        create(opir_like, benign=["nope"])
+    # Settings that only chose what counted towards `flagged` say where they went.
+    with pytest.raises(GuardConfigError, match="`benign` is no longer a setting") as e:
+        create(opir_like, benign=["benign"])
+    assert e.value.field == ("benign",)
+    with pytest.raises(GuardConfigError, match=r'over_threshold\("opir"\)') as e:
+        create(opir_like, threshold=0.5)
+    assert e.value.field == ("threshold",)
     with pytest.raises(GuardConfigError, match="huggingface-cli download knowledgator/opir"):
         default_registry().create(
             "opir", "gliclass", {"model": "knowledgator/opir-x", "labels": LABELS}
@@ -160,7 +198,7 @@ async def test_lazy_load_knows_categories_before_loading(opir_like: Path) -> Non
     guard = default_registry().create(
         "opir", "gliclass", {"model": str(opir_like), "labels": LABELS}, lazy=True
     )
-    assert guard.categories == (*LABELS, "flagged")
+    assert guard.categories == tuple(LABELS)
     [result] = await guard.scan(["hello"])
     assert len(result.findings) >= 4
 
@@ -169,7 +207,7 @@ async def test_constructing_never_touches_the_weights(tmp_path: Path) -> None:
     missing = tmp_path / "not-downloaded"
     guard = GLiClassGuard("opir", GLiClassGuard.Settings(model=str(missing), labels=LABELS))
     assert not guard.loaded
-    assert guard.categories == (*LABELS, "flagged")
+    assert guard.categories == tuple(LABELS)
     with pytest.raises(GuardError, match="has not loaded its weights"):
         await guard.scan(["hello"])
     with pytest.raises(GuardConfigError, match=f"no such directory {missing}"):

@@ -18,6 +18,12 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from sluicegate.guards.errors import GuardConfigError
 from sluicegate.guards.lazy import LazyGuard
 from sluicegate.guards.registry import GuardRegistry, GuardType, default_registry
+from sluicegate.policies.decisions import Stage
+from sluicegate.policies.engine import RequestInfo
+from sluicegate.policies.errors import PolicyError
+from sluicegate.policies.evaluator import PolicyEvaluator
+from sluicegate.policies.loader import PolicyLoader
+from sluicegate.policies.policy import Policy
 from tests.guards.models.tiny import word_tokenizer
 from tests.guards.models.tiny_peft import (
     CATEGORIES,
@@ -86,15 +92,15 @@ def scores(result: Any) -> dict[str, float]:
 
 
 async def test_categories_findings_and_reference_scores(adapter: Path, guard: Any) -> None:
-    assert guard.categories == (*CATEGORIES, "flagged")
-    assert guard.thresholds == dict.fromkeys(CATEGORIES, 0.5)
+    assert guard.categories == tuple(CATEGORIES)
+    assert guard.calibration == dict.fromkeys(CATEGORIES, 0.5)  # the manifest's, as data
     assert guard.tokenizer.pad_token == "</s>"  # none of its own: eos
     results = await guard.scan(TEXTS)
     expected = reference(adapter, TEXTS)
     for result, want in zip(results, expected, strict=True):
         assert result.guard == "opencc"
-        got = [f.score for f in result.findings[: len(CATEGORIES)]]
-        assert [f.category for f in result.findings[: len(CATEGORIES)]] == CATEGORIES
+        got = [f.score for f in result.findings]
+        assert [f.category for f in result.findings] == CATEGORIES  # scores only
         assert all(0.0 < s < 1.0 for s in got)
         assert got == pytest.approx(want, abs=1e-5)
     # The adapter changes the scores: it was applied, not ignored.
@@ -102,25 +108,49 @@ async def test_categories_findings_and_reference_scores(adapter: Path, guard: An
     assert (torch.tensor(expected) - torch.tensor(base_only)).abs().max() > 1e-3
 
 
-async def test_flagged_is_the_highest_probability_over_its_own_threshold(adapter: Path) -> None:
-    [probs] = reference(adapter, [TEXTS[1]])
+def opencc_policy(adapter: Path, thresholds: dict[str, float] | None = None) -> Policy:
+    """The guard in a policy whose rules say what ``flagged`` used to: some
+    category at or over its own threshold."""
+    binding = "" if thresholds is None else f", thresholds: {thresholds}"
+    return PolicyLoader().load_text(
+        f"""\
+version: 1
+guards:
+  opencc: {{type: peft-head, model: "{adapter}"{binding}}}
+rules:
+  - {{name: flagged, when: 'over_threshold("opencc")', action: block}}
+  - name: second
+    when: scores["opencc.{CATEGORIES[1]}"] >= thresholds["opencc.{CATEGORIES[1]}"]
+    action: redact
+""",
+        path="p.yaml",
+    )
+
+
+async def rules(policy: Policy, text: str) -> list[str]:
+    [evaluation] = await PolicyEvaluator().evaluate(policy, Stage.INPUT, [text], RequestInfo())
+    return evaluation.decision.rule_names
+
+
+async def test_a_category_over_its_own_threshold_is_what_rules_read(copy: Path) -> None:
+    [probs] = reference(copy, [TEXTS[1]])
     top, second = sorted(range(len(CATEGORIES)), key=lambda i: probs[i], reverse=True)[:2]
     # The most likely category is held to "never"; the second is always over.
     thresholds = dict.fromkeys(CATEGORIES, NEVER)
     thresholds[CATEGORIES[second]] = 0.0
-    guard = create({"model": str(adapter), "thresholds": thresholds})
-    assert guard.thresholds == thresholds
-    [result] = await guard.scan([TEXTS[1]])
-    assert [f.category for f in result.findings] == [*CATEGORIES, "flagged"]
-    assert scores(result)["flagged"] == pytest.approx(probs[second], abs=1e-5)
+    edit(copy, thresholds=thresholds)
+    policy = opencc_policy(copy)
+    assert policy.thresholds.values == {f"opencc.{c}": t for c, t in thresholds.items()}
+    assert await rules(policy, TEXTS[1]) == ["flagged"] + (["second"] if second == 1 else [])
     assert probs[top] > probs[second]
-    # At the threshold counts as over it.
-    exact = thresholds | {CATEGORIES[second]: scores(result)[CATEGORIES[second]]}
-    [result] = await create({"model": str(adapter), "thresholds": exact}).scan([TEXTS[1]])
-    assert "flagged" in scores(result)
-    never = create({"model": str(adapter), "thresholds": dict.fromkeys(CATEGORIES, NEVER)})
-    for result in await never.scan(TEXTS):
-        assert [f.category for f in result.findings] == CATEGORIES  # no flagged
+    # At the threshold counts as over it (the policy sets it here, over the manifest).
+    [result] = await create({"model": str(copy)}).scan([TEXTS[1]])
+    at = thresholds | {CATEGORIES[second]: scores(result)[CATEGORIES[second]]}
+    assert "flagged" in await rules(opencc_policy(copy, at), TEXTS[1])
+    # All held to "never" by the policy, over the manifest's 0.0: nothing matches.
+    never = opencc_policy(copy, dict.fromkeys(CATEGORIES, NEVER))
+    for text in TEXTS:
+        assert await rules(never, text) == []
 
 
 async def test_batched_equals_unbatched_with_right_and_left_padding(adapter: Path) -> None:
@@ -159,11 +189,16 @@ async def test_template_is_what_the_model_reads(adapter: Path, guard: Any) -> No
 
 
 def test_threshold_overrides_are_checked(adapter: Path) -> None:
-    with pytest.raises(GuardConfigError, match="'nope': not one of the model's categories") as e:
-        create({"model": str(adapter), "thresholds": {"nope": 0.5}})
-    assert e.value.field == ("thresholds", "nope")
-    with pytest.raises(GuardConfigError, match=r"must be in \[0, 1\]"):
-        create({"model": str(adapter), "thresholds": {"cbrn": 1.01}})
+    with pytest.raises(PolicyError, match="'nope' is not a category of guard 'opencc'") as e:
+        opencc_policy(adapter, {"nope": 0.5})
+    assert e.value.key == "guards.opencc.thresholds.nope"
+    with pytest.raises(PolicyError, match="less than or equal to 1") as e:
+        opencc_policy(adapter, {"cbrn": 1.01})
+    assert e.value.key == "guards.opencc.thresholds.cbrn"
+    # The guard type itself takes no thresholds, and says where they went.
+    with pytest.raises(GuardConfigError, match="belongs to the policy") as caught:
+        create({"model": str(adapter), "thresholds": {"cbrn": 0.5}})
+    assert caught.value.field == ("thresholds",)
 
 
 @pytest.mark.parametrize(
@@ -181,8 +216,11 @@ def test_thresholds_as_list_or_file(copy: Path, form: str, file: str | None) -> 
         (copy / file).write_text(json.dumps(data))
         frame["thresholds"] = file
     write_manifest(copy, frame)
-    guard = create({"model": str(copy), "thresholds": {"cyber": 0.9}})
-    assert guard.thresholds == {"cbrn": 0.1, "cyber": 0.9, "self_harm": 0.3, "weapons": 0.4}
+    assert create({"model": str(copy)}).calibration == dict(zip(CATEGORIES, values, strict=True))
+    policy = opencc_policy(copy, {"cyber": 0.9})
+    assert policy.thresholds.values == {
+        "opencc.cbrn": 0.1, "opencc.cyber": 0.9, "opencc.self_harm": 0.3, "opencc.weapons": 0.4,
+    }  # fmt: skip
 
 
 def edit(adapter: Path, **changes: Any) -> None:
@@ -201,7 +239,6 @@ def edit(adapter: Path, **changes: Any) -> None:
         ({"categories": None}, r"weight_frame.json: categories: Field required"),
         ({"categories": []}, r"categories: .*at least 1 item"),
         ({"categories": ["a", "a"]}, r"distinct"),
-        ({"categories": ["flagged"]}, r"reserved"),
         (
             {"thresholds": dict.fromkeys([*CATEGORIES, "bio"], 0.5)},
             r"thresholds for unknown categories \['bio'\], missing for \[\]",
@@ -286,9 +323,8 @@ async def test_declared_categories_read_only_the_manifest(copy: Path) -> None:
     guard = create({"model": str(copy)}, lazy=True)
     assert isinstance(guard, LazyGuard)
     assert not guard.loaded
-    assert guard.categories == (*CATEGORIES, "flagged")
-    with pytest.raises(GuardConfigError, match="'nope'"):
-        create({"model": str(copy), "thresholds": {"nope": 0.1}}, lazy=True)
+    assert guard.categories == tuple(CATEGORIES)
+    assert guard.inner.calibration == dict.fromkeys(CATEGORIES, 0.5)  # before any weights
     with pytest.raises(GuardConfigError, match="huggingface-cli download acme/x"):
         create({"model": "acme/x"}, lazy=True)
 
@@ -301,8 +337,8 @@ def test_constructing_reads_the_manifest_but_never_the_weights(copy: Path) -> No
     (copy / "head.safetensors").unlink()
     guard = PeftHeadGuard("opencc", PeftHeadSettings(model=str(copy)))
     assert not guard.loaded
-    assert guard.categories == (*CATEGORIES, "flagged")
-    assert guard.thresholds == dict.fromkeys(CATEGORIES, 0.5)
+    assert guard.categories == tuple(CATEGORIES)
+    assert guard.calibration == dict.fromkeys(CATEGORIES, 0.5)
     with pytest.raises(GuardError, match="has not loaded its weights"):
         guard.scan_sync(["hello"])
     with pytest.raises(GuardConfigError, match=r"cannot load base model .*no-base-here"):
@@ -321,4 +357,4 @@ async def test_half_precision_stays_close(adapter: Path, guard: Any, merge: bool
 
 def test_model_may_name_the_manifest_file(adapter: Path) -> None:
     guard = create({"model": str(adapter / "weight_frame.json")})
-    assert guard.categories == (*CATEGORIES, "flagged")
+    assert guard.categories == tuple(CATEGORIES)
