@@ -122,6 +122,7 @@ async def run(args: argparse.Namespace, model_dir: Path) -> dict[str, Any]:
                                 batch_size=args.concurrency)
     load_start = time.perf_counter()
     guard = GLiClassGuard("opir", settings)
+    guard.load()  # constructing reads settings only; the weights load here
     load_s = time.perf_counter() - load_start
     requests = args.throughput_requests or 4 * args.concurrency
     rows = []
