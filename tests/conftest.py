@@ -75,7 +75,8 @@ class GatewayFactory(Protocol):
 @pytest.fixture
 def gateway(upstream: MockUpstream, tmp_path: Path) -> Iterator[GatewayFactory]:
     """Start a real gateway (uvicorn, random loopback port) in front of the
-    mock upstream. ``policy`` is YAML text for the default policy."""
+    mock upstream. ``policy`` is YAML text for the default policy. For what
+    needs a socket (tests/e2e/); everything else uses ``app_gateway``."""
     with ExitStack() as stack:
 
         def start(policy: str | None = None, **config: Any) -> Gateway:
